@@ -43,6 +43,16 @@ class Store:
         return cur
 
     @contextmanager
+    def fresh_cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection of its own, closed after the block (for the relational API, which refuses to
+        run on a connection that still holds an unfinished execute() result)."""
+        cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    @contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction under the write lock; rolled back if the block raises."""
         with self.write_lock:

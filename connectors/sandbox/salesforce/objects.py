@@ -92,7 +92,9 @@ def _audit_fields(with_last_modified: bool = True) -> tuple[SField, ...]:
     if with_last_modified:
         fields += [
             _f("LastModifiedDate", "datetime", "Last Modified Date", nillable=False),
-            _f("LastModifiedById", "reference", "Last Modified By ID", nillable=False, reference_to=("User",)),
+            _f(
+                "LastModifiedById", "reference", "Last Modified By ID", nillable=False, reference_to=("User",)
+            ),
         ]
     fields.append(_f("SystemModstamp", "datetime", "System Modstamp", nillable=False))
     return tuple(fields)
@@ -136,6 +138,7 @@ ACCOUNT = SObject(
         _OWNER,
         *_audit_fields(),
     ),
+    hidden_flags=("IsDeleted",),
 )
 
 CONTACT = SObject(
@@ -153,6 +156,7 @@ CONTACT = SObject(
         _OWNER,
         *_audit_fields(),
     ),
+    hidden_flags=("IsDeleted",),
 )
 
 _ACTIVITY_COMMON = (
@@ -273,7 +277,8 @@ OPPORTUNITY_STAGE = SObject(
 )
 
 SOBJECTS: dict[str, SObject] = {
-    o.name: o for o in (USER, ACCOUNT, CONTACT, TASK, EVENT, OPPORTUNITY, OPPORTUNITY_HISTORY, OPPORTUNITY_STAGE)
+    o.name: o
+    for o in (USER, ACCOUNT, CONTACT, TASK, EVENT, OPPORTUNITY, OPPORTUNITY_HISTORY, OPPORTUNITY_STAGE)
 }
 _BY_LOWER = {name.lower(): o for name, o in SOBJECTS.items()}
 
