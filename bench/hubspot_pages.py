@@ -6,8 +6,7 @@ own capacity, without the client's model deserialisation).
 
 `--server-process` serves from a child process so the client and the emulator each get a core
 (by default the emulator runs in a thread of this process, as in the tests and the Sandbox).
-Each path is measured twice: with the server as it is, and with TCP_NODELAY on its sockets
-(`--no-nodelay` skips that variant). Prints a table and one JSON line.
+Prints a table and one JSON line.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ import orjson
 import urllib3
 from hubspot.crm.objects.calls import PublicObjectSearchRequest
 
-import connectors.sandbox.server as server_module
 from connectors.sandbox.hubspot.app import DEFAULT_TOKEN, HubSpotApp, HubSpotConfig
 from connectors.sandbox.hubspot.objects import CALLS, CONTACTS
 from connectors.sandbox.server import EmulatorServer
@@ -61,8 +59,7 @@ def fill(store: Store, calls: int) -> None:
         )
 
 
-def _serve_in_child(calls: int, nodelay: bool, ready, stop) -> None:
-    server_module._Handler.disable_nagle_algorithm = nodelay
+def _serve_in_child(calls: int, ready, stop) -> None:
     store = Store()
     fill(store, calls)
     server = EmulatorServer(HubSpotApp(store, UNLIMITED)).start()
@@ -74,16 +71,15 @@ def _serve_in_child(calls: int, nodelay: bool, ready, stop) -> None:
 class Emulator:
     """The emulator in this process (a server thread) or in a child process."""
 
-    def __init__(self, calls: int, *, nodelay: bool, child: bool) -> None:
+    def __init__(self, calls: int, *, child: bool) -> None:
         self.child = child
         if child:
             ctx = mp.get_context("spawn")
             ready, self._stop = ctx.Queue(), ctx.Event()
-            self._process = ctx.Process(target=_serve_in_child, args=(calls, nodelay, ready, self._stop))
+            self._process = ctx.Process(target=_serve_in_child, args=(calls, ready, self._stop))
             self._process.start()
             self.url = ready.get(timeout=600)
         else:
-            server_module._Handler.disable_nagle_algorithm = nodelay
             self._store = Store()
             fill(self._store, calls)
             self._server = EmulatorServer(HubSpotApp(self._store, UNLIMITED)).start()
@@ -199,36 +195,30 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument("--pages", type=int, default=200, help="requests per measurement")
     parser.add_argument("--server-process", action="store_true", help="serve from a child process")
-    parser.add_argument("--no-nodelay", action="store_true", help="skip the TCP_NODELAY variant")
     parser.add_argument("--quick", action="store_true", help="20,000 calls, 40 pages: a smoke run")
     args = parser.parse_args()
     calls, pages = (20_000, 40) if args.quick else (args.calls, args.pages)
     result: dict = {"calls": calls, "server": "child process" if args.server_process else "in-process thread"}
-    for variant, nodelay in (("as_is", False), ("tcp_nodelay", True)):
-        if nodelay and args.no_nodelay:
-            continue
-        t0 = time.perf_counter()
-        emulator = Emulator(calls, nodelay=nodelay, child=args.server_process)
-        setup = time.perf_counter() - t0
-        try:
-            runs = {
-                "client_list_100_default_properties": client_list(emulator.url, pages, None),
-                "client_list_100_five_properties": client_list(emulator.url, pages, PROPERTIES),
-                "client_search_200": client_search(emulator.url, pages),
-                "raw_list_100_five_properties": raw_list(emulator.url, pages),
-                "raw_search_200": raw_search(emulator.url, pages),
-            }
-        finally:
-            emulator.close()
-        result[variant] = {"setup_seconds": round(setup, 2)} | {name: _row(*r) for name, r in runs.items()}
-    print(f"{'variant':<12}{'path':<38}{'requests':>9}{'seconds':>9}{'req/s':>9}{'records/s':>11}")
-    for variant in ("as_is", "tcp_nodelay"):
-        for name, row in result.get(variant, {}).items():
-            if isinstance(row, dict):
-                print(
-                    f"{variant:<12}{name:<38}{row['requests']:>9}{row['seconds']:>9}"
-                    f"{row['requests_per_second']:>9}{row['records_per_second']:>11}"
-                )
+    t0 = time.perf_counter()
+    emulator = Emulator(calls, child=args.server_process)
+    result["setup_seconds"] = round(time.perf_counter() - t0, 2)
+    try:
+        runs = {
+            "client_list_100_default_properties": client_list(emulator.url, pages, None),
+            "client_list_100_five_properties": client_list(emulator.url, pages, PROPERTIES),
+            "client_search_200": client_search(emulator.url, pages),
+            "raw_list_100_five_properties": raw_list(emulator.url, pages),
+            "raw_search_200": raw_search(emulator.url, pages),
+        }
+    finally:
+        emulator.close()
+    result["runs"] = {name: _row(*r) for name, r in runs.items()}
+    print(f"{'path':<38}{'requests':>9}{'seconds':>9}{'req/s':>9}{'records/s':>11}")
+    for name, row in result["runs"].items():
+        print(
+            f"{name:<38}{row['requests']:>9}{row['seconds']:>9}"
+            f"{row['requests_per_second']:>9}{row['records_per_second']:>11}"
+        )
     print(json.dumps(result))
 
 

@@ -75,9 +75,10 @@ class Sandbox:
         self.ca_path = self._workdir / "sandbox-ca.pem"
         self.faults = FaultInjector(self.config.fault_seed)
         self.salesforce_app = SalesforceApp(self.store, self.config.salesforce, now=lambda: self.clock.now)
-        self.hubspot_app = HubSpotApp(self.store, self.config.hubspot)
+        self.hubspot_app = HubSpotApp(self.store, self.config.hubspot, now=lambda: self.clock.now)
         self.salesforce: EmulatorServer | None = None
         self.hubspot: EmulatorServer | None = None
+        self.requests: _CombinedLog | None = None  # both request logs, once started
 
     def start(self) -> Sandbox:
         self.summary = generate(self.org, self.store)

@@ -13,6 +13,7 @@ import numpy as np
 
 from connectors.sandbox.hubspot import objects as hs
 from connectors.sandbox.org.clock import Clock
+from connectors.sandbox.org.sampling import pick_id
 from connectors.sandbox.store import Store
 
 OWNED_OBJECTS = tuple(hs.HOBJECTS)  # every CRM object type has hubspot_owner_id
@@ -52,14 +53,7 @@ class HubSpotChanges:
         self, cur: duckdb.DuckDBPyConnection, table: str, where: str = "true", params: list | None = None
     ) -> int | None:
         """A random id among the rows of `table` matching `where` (deterministic for the rng's state)."""
-        params = params or []
-        count = cur.execute(f"SELECT count(*) FROM {table} WHERE {where}", params).fetchone()[0]
-        if count == 0:
-            return None
-        offset = int(self.rng.integers(0, count))
-        return cur.execute(
-            f"SELECT id FROM {table} WHERE {where} ORDER BY id LIMIT 1 OFFSET ?", [*params, offset]
-        ).fetchone()[0]
+        return pick_id(cur, self.rng, table, "id", where, params)
 
     def _next_id(self, cur: duckdb.DuckDBPyConnection, obj: str) -> int:
         last = cur.execute(f'SELECT max(id) FROM hubspot."{obj}"').fetchone()[0]

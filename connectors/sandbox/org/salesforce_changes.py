@@ -14,6 +14,7 @@ import numpy as np
 from connectors.sandbox.org.clock import Clock
 from connectors.sandbox.org.reps import INTEGRATION_USER_EMAIL
 from connectors.sandbox.org.salesforce_records import FIRST_RECORD_NUMBER
+from connectors.sandbox.org.sampling import pick_id
 from connectors.sandbox.org.sfids import sf_number
 from connectors.sandbox.salesforce.ids import sf_id
 from connectors.sandbox.salesforce.objects import KEY_PREFIXES, SOBJECTS
@@ -62,13 +63,7 @@ class SalesforceChanges:
         self, cur: duckdb.DuckDBPyConnection, obj: str, where: str = "true", params: list | None = None
     ) -> str | None:
         """A random record id among those matching `where` (deterministic for the rng's state)."""
-        params = params or []
-        count = cur.execute(f'SELECT count(*) FROM salesforce."{obj}" WHERE {where}', params).fetchone()[0]
-        if count == 0:
-            return None
-        offset = int(self.rng.integers(0, count))
-        sql = f'SELECT Id FROM salesforce."{obj}" WHERE {where} ORDER BY Id LIMIT 1 OFFSET ?'
-        return cur.execute(sql, [*params, offset]).fetchone()[0]
+        return pick_id(cur, self.rng, f'salesforce."{obj}"', "Id", where, params)
 
     def _next_id(self, cur: duckdb.DuckDBPyConnection, obj: str) -> str:
         last = cur.execute(f'SELECT max(Id) FROM salesforce."{obj}"').fetchone()[0]
