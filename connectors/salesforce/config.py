@@ -1,0 +1,208 @@
+"""Salesforce configuration from environment variables, read when called (never at import).
+
+Set one of three sets of variables:
+
+- **Access token** (no login call): `SALESFORCE_INSTANCE_URL` (the org's https URL, e.g.
+  `https://acme.my.salesforce.com`) and `SALESFORCE_ACCESS_TOKEN`. The token cannot be renewed by
+  the connector: when it expires the sync stops with an error naming `SALESFORCE_ACCESS_TOKEN`.
+- **Username and password** (SOAP login): `SALESFORCE_USERNAME`, `SALESFORCE_PASSWORD`,
+  `SALESFORCE_SECURITY_TOKEN` (may be set empty when the org trusts your IP range), and optionally
+  `SALESFORCE_DOMAIN`: `login` (default), `test` for a sandbox org, or a My Domain such as `acme.my`.
+- **OAuth client credentials**: `SALESFORCE_CLIENT_ID` and `SALESFORCE_CLIENT_SECRET` (the connected
+  app's consumer key and secret) and `SALESFORCE_DOMAIN`, which must be the org's My Domain (e.g.
+  `acme.my`; Salesforce does not serve this flow on `login` or `test`).
+
+When several sets are complete, the first in this order wins. Optional:
+
+- `SALESFORCE_MAX_API_SHARE` (default `0.5`): the sync stops, with `ApiAllocationError`, before the
+  org's use of its daily API allocation would pass this share (0 < share ≤ 1), leaving the rest to
+  other integrations.
+- `REQUESTS_CA_BUNDLE`: a CA file to trust for TLS, as everywhere in `requests`.
+
+With none of the login variables set, `config_from_env` returns None (the caller skips Salesforce);
+with an incomplete set it raises `ConfigError` naming the missing variables. Secrets (password,
+security token, access token, client secret) never appear in a repr, a log line or an error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import urlsplit
+
+from connectors.salesforce.errors import ConfigError
+
+INSTANCE_URL = "SALESFORCE_INSTANCE_URL"
+ACCESS_TOKEN = "SALESFORCE_ACCESS_TOKEN"  # noqa: S105 - a variable name, not a secret
+USERNAME = "SALESFORCE_USERNAME"
+PASSWORD = "SALESFORCE_PASSWORD"  # noqa: S105
+SECURITY_TOKEN = "SALESFORCE_SECURITY_TOKEN"  # noqa: S105
+CLIENT_ID = "SALESFORCE_CLIENT_ID"
+CLIENT_SECRET = "SALESFORCE_CLIENT_SECRET"  # noqa: S105
+DOMAIN = "SALESFORCE_DOMAIN"
+MAX_API_SHARE = "SALESFORCE_MAX_API_SHARE"
+
+DEFAULT_DOMAIN = "login"
+DEFAULT_MAX_API_SHARE = 0.5
+
+# The login flows, in order of precedence, with the variables each needs.
+FLOWS: dict[str, tuple[str, ...]] = {
+    "token": (INSTANCE_URL, ACCESS_TOKEN),
+    "password": (USERNAME, PASSWORD, SECURITY_TOKEN),
+    "client_credentials": (CLIENT_ID, CLIENT_SECRET, DOMAIN),
+}
+LOGIN_VARIABLES = (
+    INSTANCE_URL,
+    ACCESS_TOKEN,
+    USERNAME,
+    PASSWORD,
+    SECURITY_TOKEN,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    DOMAIN,
+)
+
+AuthFlow = Literal["token", "password", "client_credentials"]
+
+
+@dataclass(frozen=True)
+class SalesforceConfig:
+    """How to reach one org. Secret fields are left out of the repr."""
+
+    auth: AuthFlow
+    instance_url: str | None = None
+    access_token: str | None = field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    security_token: str | None = field(default=None, repr=False)
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    domain: str = DEFAULT_DOMAIN
+    max_api_share: float = DEFAULT_MAX_API_SHARE
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The secret values, so that messages can be scrubbed of them."""
+        values = (self.access_token, self.password, self.security_token, self.client_secret)
+        if self.password and self.security_token:
+            values += (self.password + self.security_token,)
+        return tuple(v for v in values if v)
+
+    @property
+    def credential_variables(self) -> tuple[str, ...]:
+        """The variables to check when Salesforce refuses this configuration's login."""
+        return FLOWS[self.auth]
+
+
+def _present(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name)
+    if value is None:
+        return False
+    # An org that trusts the caller's IP range needs no security token: an explicit empty one counts.
+    return bool(value.strip()) or name == SECURITY_TOKEN
+
+
+def _domain(value: str) -> str:
+    """`acme.my`, also when given as `https://acme.my.salesforce.com` or `acme.my.salesforce.com`."""
+    domain = value.strip()
+    if "://" in domain:
+        domain = urlsplit(domain).hostname or ""
+    domain = domain.strip("/").removesuffix(".salesforce.com")
+    if not domain or "/" in domain:
+        raise ConfigError(
+            f"{DOMAIN} must be 'login', 'test' or a My Domain such as 'acme.my', got {value!r}",
+            variables=(DOMAIN,),
+        )
+    return domain
+
+
+def _instance_url(value: str) -> str:
+    url = value.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        raise ConfigError(
+            f"{INSTANCE_URL} must be the org's https URL, e.g. https://acme.my.salesforce.com, got {value!r}",
+            variables=(INSTANCE_URL,),
+        )
+    return url
+
+
+def _share(env: Mapping[str, str]) -> float:
+    raw = env.get(MAX_API_SHARE)
+    if raw is None or not raw.strip():
+        return DEFAULT_MAX_API_SHARE
+    try:
+        share = float(raw)
+    except ValueError:
+        share = float("nan")
+    if not 0.0 < share <= 1.0:
+        raise ConfigError(
+            f"{MAX_API_SHARE} must be a number in (0, 1], e.g. 0.5 for half the daily API allocation, "
+            f"got {raw!r}",
+            variables=(MAX_API_SHARE,),
+        )
+    return share
+
+
+def config_from_env(env: Mapping[str, str] | None = None) -> SalesforceConfig | None:
+    """The configuration in `env` (default: os.environ); None when no login variable is set."""
+    env = os.environ if env is None else env
+    if not any(_present(env, name) for name in LOGIN_VARIABLES):
+        return None
+    share = _share(env)
+    for flow, names in FLOWS.items():
+        if all(_present(env, name) for name in names):
+            return _build(flow, env, share)  # type: ignore[arg-type]
+    started = [
+        (flow, [n for n in names if not _present(env, n)])
+        for flow, names in FLOWS.items()
+        if any(_present(env, n) for n in names if n != DOMAIN)
+    ]
+    if not started:  # only SALESFORCE_DOMAIN
+        missing = (USERNAME, PASSWORD, SECURITY_TOKEN)
+        raise ConfigError(
+            f"{DOMAIN} is set but no credentials are: set {', '.join(missing)}, or {CLIENT_ID} and "
+            f"{CLIENT_SECRET}, or {INSTANCE_URL} and {ACCESS_TOKEN}",
+            variables=missing,
+        )
+    missing_all = tuple(dict.fromkeys(n for _, names in started for n in names))
+    described = "; or ".join(
+        f"set {', '.join(missing)} for the {flow.replace('_', ' ')} login" for flow, missing in started
+    )
+    raise ConfigError(f"Salesforce is configured partially: {described}", variables=missing_all)
+
+
+def _build(flow: AuthFlow, env: Mapping[str, str], share: float) -> SalesforceConfig:
+    domain = _domain(env[DOMAIN]) if _present(env, DOMAIN) else DEFAULT_DOMAIN
+    if flow == "token":
+        return SalesforceConfig(
+            auth="token",
+            instance_url=_instance_url(env[INSTANCE_URL]),
+            access_token=env[ACCESS_TOKEN].strip(),
+            domain=domain,
+            max_api_share=share,
+        )
+    if flow == "password":
+        return SalesforceConfig(
+            auth="password",
+            username=env[USERNAME].strip(),
+            password=env[PASSWORD],
+            security_token=env[SECURITY_TOKEN].strip(),
+            domain=domain,
+            max_api_share=share,
+        )
+    if domain in ("login", "test"):
+        raise ConfigError(
+            f"{DOMAIN} must be the org's My Domain (e.g. 'acme.my') for the client-credentials login; "
+            f"Salesforce does not serve it on '{domain}'",
+            variables=(DOMAIN,),
+        )
+    return SalesforceConfig(
+        auth="client_credentials",
+        client_id=env[CLIENT_ID].strip(),
+        client_secret=env[CLIENT_SECRET].strip(),
+        domain=domain,
+        max_api_share=share,
+    )

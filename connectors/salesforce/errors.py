@@ -1,0 +1,63 @@
+"""What can go wrong while reading Salesforce, each error saying what to change.
+
+    SalesforceError                  every error of this connector (source "salesforce")
+    ├── ConfigError                  the environment: names the variables to set or fix
+    ├── AuthenticationError          the login was refused: names the variables to check
+    │   └── SessionExpiredError      a direct access token expired: names SALESFORCE_ACCESS_TOKEN
+    ├── ApiAllocationError           the org's daily API allocation (our share of it) is used up
+    ├── RetriesExhaustedError        the API kept failing transiently past the attempt limit
+    └── ApiRequestError              the API refused a request for good (permissions, a bad query)
+
+Messages never carry credentials or session ids. `context` names the object and the window
+(`salesforce Task, window [2026-01-01T00:00:00Z, open)`), so an operator knows what to re-run.
+"""
+
+from __future__ import annotations
+
+
+class SalesforceError(Exception):
+    """Base of the connector's errors; `source` is always "salesforce"."""
+
+    source = "salesforce"
+
+    def __init__(self, message: str, *, context: str | None = None) -> None:
+        self.context = context
+        self.detail = message
+        super().__init__(f"{context}: {message}" if context else message)
+
+
+class ConfigError(SalesforceError, ValueError):
+    """The environment does not configure Salesforce completely or correctly."""
+
+    def __init__(self, message: str, *, variables: tuple[str, ...] = ()) -> None:
+        self.variables = variables
+        super().__init__(message)
+
+
+class AuthenticationError(SalesforceError):
+    """Salesforce refused the credentials; `variables` lists the environment variables to check."""
+
+    def __init__(self, message: str, *, variables: tuple[str, ...] = (), context: str | None = None) -> None:
+        self.variables = variables
+        super().__init__(message, context=context)
+
+
+class SessionExpiredError(AuthenticationError):
+    """The access token given directly (SALESFORCE_ACCESS_TOKEN) expired or was revoked mid-run."""
+
+
+class ApiAllocationError(SalesforceError):
+    """Stopped before exceeding SALESFORCE_MAX_API_SHARE of the daily allocation, or Salesforce
+    answered REQUEST_LIMIT_EXCEEDED. Nothing is lost: re-run the window later."""
+
+
+class RetriesExhaustedError(SalesforceError):
+    """Transient failures (429, 5xx, resets, truncated bodies) outlasted the bounded retries."""
+
+
+class ApiRequestError(SalesforceError):
+    """A request Salesforce refuses for good: a query it cannot run, a missing permission."""
+
+
+class BulkJobError(SalesforceError):
+    """A Bulk API 2.0 job failed or could not be read; the stream falls back to REST."""

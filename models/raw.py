@@ -1,0 +1,232 @@
+"""The raw landing tables (one per StreamSpec) and the sync metadata tables, as SQLAlchemy Core tables
+with their documentation in column comments; `ensure_tables` creates them and follows schema drift.
+
+Drift rules: a column the spec gained is added (NULL in existing rows); a column the spec lost is kept,
+made nullable, and left NULL by later loads; a changed type or primary key is an error, because
+converting it in place could lose data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from connectors.streams import Column, ColumnType, StreamSpec
+
+META_SCHEMA = "raw_meta"
+
+DUCKDB_TYPES: dict[str, str] = {
+    "string": "VARCHAR",
+    "integer": "INTEGER",
+    "bigint": "BIGINT",
+    "double": "DOUBLE",
+    "boolean": "BOOLEAN",
+    "timestamp": "TIMESTAMP WITH TIME ZONE",
+    "date": "DATE",
+    "json": "JSON",
+}
+
+_SA_TYPES: dict[str, sa.types.TypeEngine] = {
+    "string": sa.String(),
+    "integer": sa.Integer(),
+    "bigint": sa.BigInteger(),
+    "double": sa.Double(),
+    "boolean": sa.Boolean(),
+    "timestamp": sa.TIMESTAMP(timezone=True),
+    "date": sa.Date(),
+    "json": sa.JSON(),
+}
+
+
+class SchemaDriftError(RuntimeError):
+    """A landing table cannot follow its spec without losing data; the message says what to do."""
+
+
+def column(
+    name: str, type_: ColumnType, description: str, *, nullable: bool = True, primary_key: bool = False
+) -> sa.Column:
+    """A documented column; `info["duckdb_type"]` is the type as DuckDB's catalog spells it."""
+    return sa.Column(
+        name,
+        _SA_TYPES[type_],
+        nullable=nullable,
+        primary_key=primary_key,
+        autoincrement=False,  # keys come from the source; SERIAL does not exist in DuckDB
+        comment=description,
+        info={"duckdb_type": DUCKDB_TYPES[type_]},
+    )
+
+
+def schema_name(spec: StreamSpec) -> str:
+    return f"raw_{spec.source}"
+
+
+def raw_table(spec: StreamSpec, metadata: sa.MetaData | None = None) -> sa.Table:
+    """The landing table of `spec` (`raw_<source>.<name>`)."""
+    unknown = [key for key in spec.primary_key if key not in {c.name for c in spec.all_columns}]
+    if unknown or not spec.primary_key:
+        raise ValueError(
+            f"spec {spec.table_name}: primary key {spec.primary_key} must name columns of the spec"
+            + (f" ({', '.join(unknown)} missing)" if unknown else "")
+        )
+
+    def as_column(c: Column) -> sa.Column:
+        return column(
+            c.name, c.type, c.description, nullable=c.nullable, primary_key=c.name in spec.primary_key
+        )
+
+    return sa.Table(
+        spec.name,
+        metadata if metadata is not None else sa.MetaData(),
+        *(as_column(c) for c in spec.all_columns),
+        schema=schema_name(spec),
+        comment=spec.description,
+    )
+
+
+META = sa.MetaData(schema=META_SCHEMA)
+
+sync_state = sa.Table(
+    "sync_state",
+    META,
+    column("stream", "string", "The stream's cursor name, e.g. salesforce.task.", primary_key=True),
+    column(
+        "cursor_at",
+        "timestamp",
+        "Largest source modification time loaded; the next incremental window starts here minus the "
+        "overlap. Saved in the same transaction as the data.",
+    ),
+    column("last_window_end", "timestamp", "Latest end of a bounded window (backfill, partition) loaded."),
+    column("updated_at", "timestamp", "When this row last changed."),
+    comment="One row per stream: how far its data has been loaded.",
+)
+
+sync_runs = sa.Table(
+    "sync_runs",
+    META,
+    column("run_id", "string", "Identifies the run; rejects carry it too.", primary_key=True),
+    column("stream", "string", "The stream's cursor name.", nullable=False),
+    column("window_start", "timestamp", "Start of the window asked for (inclusive).", nullable=False),
+    column("window_end", "timestamp", "End of the window (exclusive); NULL = up to the time of the run."),
+    column("started_at", "timestamp", "When the run started.", nullable=False),
+    column("finished_at", "timestamp", "When the run ended; NULL while running."),
+    column("status", "string", "running, succeeded or failed.", nullable=False),
+    column("fetched", "bigint", "Records fetched: loaded + rejected."),
+    column("loaded", "bigint", "Rows merged into landing tables (duplicates and older versions included)."),
+    column("rejected", "bigint", "Records that could not be mapped; see raw_meta.rejects."),
+    column("api_calls", "bigint", "API calls spent, retries included."),
+    column("cursor_at", "timestamp", "The stream's cursor when the run ended."),
+    column("error", "string", "Exception type and message of a failed run."),
+    sa.CheckConstraint("status IN ('running', 'succeeded', 'failed')", name="sync_runs_status"),
+    comment="One row per extraction run, with its reconciliation counts.",
+)
+
+rejects = sa.Table(
+    "rejects",
+    META,
+    column("run_id", "string", "The run that met the record (raw_meta.sync_runs).", nullable=False),
+    column("stream", "string", "The stream's cursor name.", nullable=False),
+    column("table_name", "string", "The landing table the record was meant for.", nullable=False),
+    column("record_id", "string", "The record's id at the source, when it could be read."),
+    column("reason", "string", "What is wrong, naming the field and value.", nullable=False),
+    column("payload", "json", "The record as the API returned it (a JSON string if it was not JSON)."),
+    column("rejected_at", "timestamp", "When the record was rejected.", nullable=False),
+    comment="Records that could not be mapped to a landing row: nothing is dropped silently.",
+)
+
+
+@dataclass(frozen=True)
+class CatalogColumn:
+    name: str
+    data_type: str
+    is_nullable: bool
+    comment: str | None
+
+
+def table_columns(conn: sa.Connection, schema: str, name: str) -> list[CatalogColumn]:
+    """The table's columns as DuckDB's catalog has them, in table order; [] if there is no such table."""
+    rows = conn.execute(
+        sa.text(
+            "SELECT column_name, data_type, is_nullable, comment FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND schema_name = :schema AND table_name = :name "
+            "ORDER BY column_index"
+        ),
+        {"schema": schema, "name": name},
+    ).all()
+    return [CatalogColumn(*row) for row in rows]
+
+
+def ensure_tables(engine: sa.Engine, specs: Iterable[StreamSpec]) -> None:
+    """Create the sync metadata tables and each spec's landing table if missing, and bring existing
+    tables in line with their specs (see the module docstring). Idempotent; one transaction."""
+    tables = [sync_state, sync_runs, rejects, *(raw_table(spec) for spec in specs)]
+    with engine.begin() as conn:
+        for schema in dict.fromkeys(t.schema for t in tables):
+            conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
+        for table in tables:
+            _ensure_table(conn, table)
+
+
+def _ensure_table(conn: sa.Connection, table: sa.Table) -> None:
+    existing = {c.name: c for c in table_columns(conn, table.schema, table.name)}
+    if not existing:
+        table.create(conn)  # the dialect emits COMMENT ON TABLE / COLUMN after CREATE TABLE
+        return
+    _check_primary_key(conn, table)
+    for col in table.columns:
+        found = existing.get(col.name)
+        if found is None:
+            # Added nullable whatever the spec says: existing rows have no value for it.
+            type_ = col.info["duckdb_type"]
+            conn.exec_driver_sql(f"ALTER TABLE {qualified(table)} ADD COLUMN {quote(col.name)} {type_}")
+            conn.execute(sa.schema.SetColumnComment(col))
+        elif found.data_type != col.info["duckdb_type"]:
+            raise SchemaDriftError(
+                f"{table.fullname}.{col.name} is {found.data_type} in the warehouse but the spec now says "
+                f"{col.info['duckdb_type']}; converting in place could lose data: rename the column in "
+                "the spec, or migrate the table (ALTER TABLE … ALTER COLUMN … TYPE) and re-run"
+            )
+        elif found.comment != col.comment:
+            conn.execute(sa.schema.SetColumnComment(col))
+    for name, found in existing.items():
+        if name not in table.columns and not found.is_nullable:
+            conn.exec_driver_sql(f"ALTER TABLE {qualified(table)} ALTER COLUMN {quote(name)} DROP NOT NULL")
+    comment = conn.execute(
+        sa.text(
+            "SELECT comment FROM duckdb_tables() "
+            "WHERE database_name = current_database() AND schema_name = :schema AND table_name = :name"
+        ),
+        {"schema": table.schema, "name": table.name},
+    ).scalar()
+    if comment != table.comment:
+        conn.execute(sa.schema.SetTableComment(table))
+
+
+def _check_primary_key(conn: sa.Connection, table: sa.Table) -> None:
+    row = conn.execute(
+        sa.text(
+            "SELECT constraint_column_names FROM duckdb_constraints() "
+            "WHERE database_name = current_database() AND schema_name = :schema AND table_name = :name "
+            "AND constraint_type = 'PRIMARY KEY'"
+        ),
+        {"schema": table.schema, "name": table.name},
+    ).first()
+    have = tuple(row[0]) if row else ()
+    want = tuple(c.name for c in table.primary_key.columns)
+    if have != want:
+        raise SchemaDriftError(
+            f"{table.fullname} has primary key {have or 'none'} in the warehouse but the spec says {want}; "
+            "a key cannot change in place: land the stream in a new table (new spec name) or rebuild this one"
+        )
+
+
+def quote(name: str) -> str:
+    """`name` as a double-quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(table: sa.Table) -> str:
+    """`"schema"."table"` for SQL text."""
+    return f"{quote(table.schema)}.{quote(table.name)}"
