@@ -9,7 +9,9 @@
   local emulator's, e.g. `http://127.0.0.1:8080`.
 - `HUBSPOT_REQUESTS_PER_10S` (default `100`): the portal's private-app limit per rolling 10 seconds
   (Free/Starter 100, Professional/Enterprise 190, with the API limit increase 250). The client stays
-  10% under it, and sends at most 4 search requests a second (HubSpot allows 5).
+  10% under it.
+- `HUBSPOT_SEARCH_REQUESTS_PER_SECOND` (default `4`): search requests a second (HubSpot allows 5 per
+  account); raise it only for a sandbox or a HubSpot that allows more.
 
 A wrong token stops the run at its first request (HTTP 401) with an error naming
 `HUBSPOT_ACCESS_TOKEN`; a malformed value of any variable is reported by name before any request.
@@ -28,6 +30,7 @@ from connectors.hubspot.errors import ConfigurationError
 TOKEN_VAR = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 (the variable's name, not a secret)
 BASE_URL_VAR = "HUBSPOT_BASE_URL"
 REQUESTS_PER_10S_VAR = "HUBSPOT_REQUESTS_PER_10S"
+SEARCH_PER_SECOND_VAR = "HUBSPOT_SEARCH_REQUESTS_PER_SECOND"
 
 
 @dataclass(frozen=True)
@@ -70,18 +73,35 @@ def config_from_env(env: Mapping[str, str] | None = None) -> HubSpotConfig | Non
     if token is None:
         return None
     base_url = env.get(BASE_URL_VAR) or settings.DEFAULT_BASE_URL
-    raw_limit = env.get(REQUESTS_PER_10S_VAR) or str(settings.DEFAULT_REQUESTS_PER_10S)
+    limit = _positive_int(
+        env,
+        REQUESTS_PER_10S_VAR,
+        settings.DEFAULT_REQUESTS_PER_10S,
+        "your portal's private-app limit per 10 seconds (100 on Free/Starter, 190 on Professional/"
+        "Enterprise)",
+    )
+    search = _positive_int(
+        env,
+        SEARCH_PER_SECOND_VAR,
+        settings.SEARCH_REQUESTS_PER_SECOND,
+        "search requests per second (HubSpot: 5)",
+    )
+    return HubSpotConfig(
+        access_token=token, base_url=base_url, requests_per_10s=limit, search_per_second=search
+    )
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int, meaning: str) -> int:
+    raw = env.get(name) or str(default)
     try:
-        limit = int(raw_limit.strip())
+        value = int(raw.strip())
     except ValueError:
-        limit = 0
-    if limit < 1:
+        value = 0
+    if value < 1:
         raise ConfigurationError(
-            f"{REQUESTS_PER_10S_VAR}={raw_limit!r} is not a positive whole number: set it to your "
-            "portal's private-app limit per 10 seconds (100 on Free/Starter, 190 on Professional/"
-            "Enterprise) or unset it"
+            f"{name}={raw!r} is not a positive whole number: set it to {meaning} or unset it"
         )
-    return HubSpotConfig(access_token=token, base_url=base_url, requests_per_10s=limit)
+    return value
 
 
 def _base_url(value: str) -> str:

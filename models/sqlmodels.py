@@ -1,0 +1,198 @@
+"""The SQL models: every `sql/<schema>/<table>.sql` file is one SELECT that builds table `<schema>.<table>`.
+
+`discover` reads the files and the tables each SELECT reads (parsed with sqlglot, CTE names left out)
+and orders them so a model comes after the models it reads; `materialize` (re)creates one table in
+one transaction and documents its columns from `models.core_docs`; `build` does them all.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from models.core_docs import DOCS
+from models.raw import quote
+
+SQL_ROOT = Path(__file__).resolve().parents[1] / "sql"
+DIALECT = "duckdb"
+
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+class SqlModelError(ValueError):
+    """A SQL model file is unusable (unreadable, not one SELECT, a dependency cycle); the message names
+    the file and what to change."""
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    name: str  # "core.activities"
+    schema: str  # "core" (the folder)
+    table: str  # "activities" (the file name)
+    path: Path
+    sql: str
+    dependencies: frozenset[str]  # qualified tables the SELECT reads, CTE names excluded
+
+
+def discover(root: Path = SQL_ROOT) -> list[SqlModel]:
+    """Every `<root>/<schema>/<table>.sql`, in dependency order (a model after the models it reads;
+    ties by name)."""
+    models = [load(path, root) for path in sorted(Path(root).glob("*/*.sql"))]
+    return _ordered(models)
+
+
+def load(path: Path, root: Path = SQL_ROOT) -> SqlModel:
+    """The model in `path` (`<root>/<schema>/<table>.sql`)."""
+    path = Path(path)
+    schema, table = path.parent.name, path.stem
+    where = _display(path, root)
+    for kind, name in (("folder", schema), ("file name", table)):
+        if not _IDENTIFIER.fullmatch(name):
+            raise SqlModelError(
+                f"{where}: the {kind} {name!r} is not a table identifier; use lower-case letters, "
+                "digits and underscores"
+            )
+    try:
+        sql = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SqlModelError(f"{where}: cannot read the file ({exc})") from None
+    return SqlModel(
+        name=f"{schema}.{table}",
+        schema=schema,
+        table=table,
+        path=path,
+        sql=sql,
+        dependencies=dependencies(sql, where=where),
+    )
+
+
+def dependencies(sql: str, *, where: str = "<sql>") -> frozenset[str]:
+    """The `schema.table` names the single SELECT in `sql` reads (CTE names and table functions
+    excluded), lower-cased. Raises SqlModelError unless `sql` is exactly one query reading only
+    schema-qualified tables."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
+    except SqlglotError as exc:
+        raise SqlModelError(f"{where}: cannot parse the SQL: {exc}") from None
+    if len(statements) != 1 or not isinstance(statements[0], exp.Query):
+        raise SqlModelError(
+            f"{where}: a model file holds exactly one SELECT (found "
+            f"{len(statements)} statement(s){'' if not statements else ', ' + type(statements[0]).__name__})"
+        )
+    tree = statements[0]
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    found: set[str] = set()
+    for table in tree.find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier):
+            continue  # a table function such as range(...)
+        name = table.name.lower()
+        if not table.db:
+            if name in ctes:
+                continue
+            raise SqlModelError(
+                f"{where}: table {table.name!r} is neither a CTE nor schema-qualified; "
+                "write <schema>.<table>"
+            )
+        found.add(f"{table.db.lower()}.{name}")
+    return frozenset(found)
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(Path(root).parent))
+    except ValueError:
+        return str(path)
+
+
+def _ordered(models: list[SqlModel]) -> list[SqlModel]:
+    """Topological order over the models' dependencies among themselves; ties by name."""
+    by_name: dict[str, SqlModel] = {}
+    for model in models:
+        if model.name in by_name:
+            raise SqlModelError(f"{model.path}: {model.name} is defined twice (also {by_name[model.name].path})")
+        by_name[model.name] = model
+    waiting = {name: set(m.dependencies) & by_name.keys() for name, m in by_name.items()}
+    readers: dict[str, set[str]] = {name: set() for name in by_name}
+    for name, deps in waiting.items():
+        for dep in deps:
+            readers[dep].add(name)
+    ready = [name for name, deps in waiting.items() if not deps]
+    heapq.heapify(ready)
+    out: list[SqlModel] = []
+    while ready:
+        name = heapq.heappop(ready)
+        out.append(by_name[name])
+        for reader in readers[name]:
+            waiting[reader].discard(name)
+            if not waiting[reader]:
+                heapq.heappush(ready, reader)
+    if len(out) < len(by_name):
+        cycle = _find_cycle({n: d for n, d in waiting.items() if d})
+        raise SqlModelError(
+            "SQL models read each other in a cycle: "
+            + " → ".join(f"{n} ({by_name[n].path.name})" for n in cycle)
+            + "; one of them must stop reading the next"
+        )
+    return out
+
+
+def _find_cycle(edges: dict[str, set[str]]) -> list[str]:
+    """A cycle in `edges` (every node left has an unresolved dependency), first node repeated last."""
+    node = min(edges)
+    path: list[str] = []
+    while node not in path:
+        path.append(node)
+        node = min(edges[node])
+    return [*path[path.index(node) :], node]
+
+
+def materialize(engine: sa.Engine, model: SqlModel) -> int:
+    """`CREATE OR REPLACE TABLE <schema>.<table> AS <sql>` and its comments, in one transaction;
+    returns the table's row count."""
+    target = f"{quote(model.schema)}.{quote(model.table)}"
+    body = model.sql.strip().rstrip(";").strip()
+    with engine.begin() as conn:
+        conn.execute(sa.schema.CreateSchema(model.schema, if_not_exists=True))
+        conn.exec_driver_sql(f"create or replace table {target} as\n{body}\n")
+        _comment(conn, model)
+        return int(conn.exec_driver_sql(f"select count(*) from {target}").scalar_one())
+
+
+def _comment(conn: sa.Connection, model: SqlModel) -> None:
+    doc = DOCS.get(model.name)
+    if doc is None:
+        return
+    columns = {
+        name
+        for (name,) in conn.execute(
+            sa.text(
+                "select column_name from duckdb_columns() where database_name = current_database() "
+                "and schema_name = :schema and table_name = :table"
+            ),
+            {"schema": model.schema, "table": model.table},
+        ).all()
+    }
+    documented = [name for name in doc.columns if name in columns]
+    table = sa.Table(
+        model.table,
+        sa.MetaData(),
+        *(sa.Column(name, sa.types.NullType(), comment=doc.columns[name]) for name in documented),
+        schema=model.schema,
+        comment=doc.description,
+    )
+    conn.execute(sa.schema.SetTableComment(table))
+    for column in table.columns:
+        conn.execute(sa.schema.SetColumnComment(column))
+
+
+def build(engine: sa.Engine, models: list[SqlModel] | None = None) -> dict[str, int]:
+    """Materialize `models` (default: every discovered model) in dependency order; name → row count."""
+    ordered = discover() if models is None else _ordered(list(models))
+    return {model.name: materialize(engine, model) for model in ordered}

@@ -1,0 +1,60 @@
+"""The Dagster definitions: extract assets per stream, the reporting config, an asset per SQL file,
+checks, jobs, the daily schedule and resources. `dagster dev` loads `defs` (pyproject.toml
+[tool.dagster]); the barometer CLI and the tests call `build_definitions`. Settings and resources are
+read from the environment when the definitions are built, never at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import dagster as dg
+
+from models.reporting import CONFIG_SCHEMA, CONFIG_TABLES
+from models.sqlmodels import SQL_ROOT, discover
+from pipelines.checks import data_quality_checks, source_freshness
+from pipelines.extract_assets import extract_assets, stream_catalog, table_key
+from pipelines.jobs import SYNC_JOB, jobs
+from pipelines.partitions import daily_partitions
+from pipelines.resources import resources_from_env
+from pipelines.schedules import daily_sync_schedule
+from pipelines.settings import PipelineSettings, settings_from_env
+from pipelines.sql_assets import config_asset, sql_model_assets
+
+
+def build_definitions(
+    settings: PipelineSettings | None = None,
+    *,
+    sql_root: Path = SQL_ROOT,
+    resources: Mapping[str, object] | None = None,
+) -> dg.Definitions:
+    """Everything Dagster runs. `settings` default to the environment's; `resources` replace the
+    environment-bound ones by key (tests, the demo)."""
+    settings = settings or settings_from_env()
+    partitions_def = daily_partitions(settings)
+    streams = stream_catalog()
+    models = discover(sql_root)
+    upstream = [table_key(spec) for s in streams for spec in s.specs]
+    upstream += [dg.AssetKey([CONFIG_SCHEMA, table.name]) for table in CONFIG_TABLES]
+    all_jobs = jobs(streams)
+    sync_job = next(job for job in all_jobs if job.name == SYNC_JOB)
+    return dg.Definitions(
+        assets=[
+            *extract_assets(partitions_def),
+            config_asset(),
+            *sql_model_assets(models, upstream, max_row_drop_percent=settings.max_row_drop_percent),
+        ],
+        asset_checks=[
+            source_freshness(streams, settings.freshness),
+            *data_quality_checks(model.name for model in models),
+        ],
+        jobs=all_jobs,
+        schedules=[daily_sync_schedule(sync_job, partitions_def, settings)],
+        resources={**resources_from_env(), **(resources or {})},
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

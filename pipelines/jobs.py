@@ -1,0 +1,53 @@
+"""Jobs: `sync` (extract every stream over a partition range, write the reporting config, build every
+SQL model, run every check), `extract_<crm>` (one CRM's streams only) and `rebuild` (config, models and
+checks, no extraction). Runs carry a `barometer/crm-<source>` tag per CRM they call, which the run
+queue limits per CRM (dagster.yaml)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import dagster as dg
+
+if TYPE_CHECKING:
+    from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
+
+from pipelines.extract_assets import CatalogStream, table_key
+
+SYNC_JOB = "sync"
+REBUILD_JOB = "rebuild"
+CRM_TAG_PREFIX = "barometer/crm-"
+
+
+def crm_tags(sources: Iterable[str]) -> dict[str, str]:
+    return {f"{CRM_TAG_PREFIX}{source}": "extract" for source in sources}
+
+
+def jobs(streams: Iterable[CatalogStream]) -> list[UnresolvedAssetJobDefinition]:
+    streams = list(streams)
+    sources = list(dict.fromkeys(s.source for s in streams))
+    extract_keys = {source: [table_key(spec) for s in streams if s.source == source for spec in s.specs] for source in sources}
+    every_extract = dg.AssetSelection.assets(*(key for keys in extract_keys.values() for key in keys))
+    return [
+        dg.define_asset_job(
+            SYNC_JOB,
+            selection=dg.AssetSelection.all(),
+            tags=crm_tags(sources),
+            description="Extract every stream over the partition range, then rebuild config, SQL models and checks.",
+        ),
+        *(
+            dg.define_asset_job(
+                f"extract_{source}",
+                selection=dg.AssetSelection.assets(*keys),
+                tags=crm_tags([source]),
+                description=f"Extract the {source} streams over the partition range (no rebuild).",
+            )
+            for source, keys in extract_keys.items()
+        ),
+        dg.define_asset_job(
+            REBUILD_JOB,
+            selection=dg.AssetSelection.all() - every_extract,
+            description="Rewrite the reporting config and rebuild every SQL model and its checks; no extraction.",
+        ),
+    ]

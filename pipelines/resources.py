@@ -1,0 +1,170 @@
+"""Dagster resources: the warehouse, the two CRMs and the reporting configuration.
+
+Each resource's fields are the environment variables its library already reads (models.engine,
+connectors.*.config, models.reporting), bound as `EnvVar`s by `resources_from_env`: Dagster resolves
+them when a run starts, so values (secrets included) never enter the definitions, the UI or the logs.
+A variable unset when the definitions load is left unbound (None): its library default applies, and a
+CRM without credentials is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import ClassVar
+
+import dagster as dg
+import sqlalchemy as sa
+
+from connectors import hubspot, salesforce
+from connectors.hubspot import config as hubspot_config
+from connectors.salesforce import config as salesforce_config
+from connectors.sources import SALESFORCE_NOT_CONFIGURED, open_sources
+from connectors.streams import Stream
+from models import reporting
+from models.engine import ENV_VAR as WAREHOUSE_VAR
+from models.engine import make_engine
+
+
+class EnvResource(dg.ConfigurableResource):
+    """A resource whose fields stand for environment variables (VARIABLES: field → variable)."""
+
+    VARIABLES: ClassVar[Mapping[str, str]] = {}
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None):
+        """An instance with an EnvVar bound to every field whose variable is set in `env` now."""
+        env = os.environ if env is None else env
+        return cls(**{field: dg.EnvVar(var) for field, var in cls.VARIABLES.items() if var in env})
+
+    def environment(self) -> dict[str, str]:
+        """The resolved fields as the environment variables their library reads."""
+        values = {var: getattr(self, field) for field, var in self.VARIABLES.items()}
+        return {var: value for var, value in values.items() if value is not None}
+
+
+class WarehouseResource(EnvResource):
+    """The DuckDB warehouse: `location` is a file path or SQLAlchemy URL (BAROMETER_WAREHOUSE); unset,
+    the project's data/warehouse.duckdb."""
+
+    VARIABLES: ClassVar[Mapping[str, str]] = {"location": WAREHOUSE_VAR}
+    location: str | None = None
+
+    @contextmanager
+    def engine(self) -> Iterator[sa.Engine]:
+        """An engine for one step, disposed after it: DuckDB lets one process hold the file at a time."""
+        engine = make_engine(self.location) if self.location else make_engine()
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+class CrmResource(EnvResource):
+    """A CRM's credentials; `open_stream` logs in and hands out one of its streams."""
+
+    SOURCE: ClassVar[str] = ""
+    NOT_CONFIGURED: ClassVar[str] = ""
+
+    @property
+    def configured(self) -> bool:
+        return self.config_from_env() is not None
+
+    def config_from_env(self) -> object | None:
+        raise NotImplementedError
+
+    @contextmanager
+    def open_stream(self, name: str) -> Iterator[Stream | None]:
+        """The stream `name`, logged in (wrong credentials fail here, naming the variable to fix), or
+        None when this CRM has no credentials."""
+        with open_sources(self.environment()) as sources:
+            yield next((stream for stream in sources.streams if stream.name == name), None)
+
+
+class SalesforceResource(CrmResource):
+    """Salesforce credentials for one of the login flows of connectors.salesforce.config: access token,
+    username + password + security token, or OAuth client credentials. A private CA (the sandbox's) is
+    trusted through REQUESTS_CA_BUNDLE, as everywhere in `requests`."""
+
+    SOURCE: ClassVar[str] = "salesforce"
+    NOT_CONFIGURED: ClassVar[str] = SALESFORCE_NOT_CONFIGURED
+    VARIABLES: ClassVar[Mapping[str, str]] = {
+        "instance_url": salesforce_config.INSTANCE_URL,
+        "access_token": salesforce_config.ACCESS_TOKEN,
+        "username": salesforce_config.USERNAME,
+        "password": salesforce_config.PASSWORD,
+        "security_token": salesforce_config.SECURITY_TOKEN,
+        "client_id": salesforce_config.CLIENT_ID,
+        "client_secret": salesforce_config.CLIENT_SECRET,
+        "domain": salesforce_config.DOMAIN,
+        "max_api_share": salesforce_config.MAX_API_SHARE,
+    }
+    instance_url: str | None = None
+    access_token: str | None = None
+    username: str | None = None
+    password: str | None = None
+    security_token: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = None
+    domain: str | None = None
+    max_api_share: str | None = None
+
+    def config_from_env(self) -> object | None:
+        return salesforce.config_from_env(self.environment())
+
+
+class HubSpotResource(CrmResource):
+    """HubSpot private-app credentials (connectors.hubspot.config)."""
+
+    SOURCE: ClassVar[str] = "hubspot"
+    NOT_CONFIGURED: ClassVar[str] = hubspot.NOT_CONFIGURED
+    VARIABLES: ClassVar[Mapping[str, str]] = {
+        "access_token": hubspot_config.TOKEN_VAR,
+        "base_url": hubspot_config.BASE_URL_VAR,
+        "requests_per_10s": hubspot_config.REQUESTS_PER_10S_VAR,
+    }
+    access_token: str | None = None
+    base_url: str | None = None
+    requests_per_10s: str | None = None
+
+    def config_from_env(self) -> object | None:
+        return hubspot.config_from_env(self.environment())
+
+
+class ReportingResource(EnvResource):
+    """Reporting timezone, currency and FX rates, stage mapping per pipeline and call-disposition
+    mapping (models.reporting: the BAROMETER_* variables and the optional TOML configuration file)."""
+
+    VARIABLES: ClassVar[Mapping[str, str]] = {
+        "timezone": reporting.TIMEZONE_VAR,
+        "currency": reporting.CURRENCY_VAR,
+        "fx_rates": reporting.FX_RATES_VAR,
+        "config_file": reporting.CONFIG_FILE_VAR,
+    }
+    timezone: str | None = None
+    currency: str | None = None
+    fx_rates: str | None = None
+    config_file: str | None = None
+
+    def reporting_config(self) -> reporting.ReportingConfig:
+        return reporting.reporting_config_from_env(self.environment())
+
+
+CRM_RESOURCES: tuple[type[CrmResource], ...] = (SalesforceResource, HubSpotResource)
+
+
+def resources_from_env(env: Mapping[str, str] | None = None) -> dict[str, dg.ConfigurableResource]:
+    """Every resource the definitions need, keyed as the assets ask for them."""
+    return {
+        "warehouse": WarehouseResource.from_env(env),
+        "reporting": ReportingResource.from_env(env),
+        **{crm.SOURCE: crm.from_env(env) for crm in CRM_RESOURCES},
+    }
+
+
+def configured_sources(env: Mapping[str, str] | None = None) -> list[str]:
+    """The CRMs with credentials in `env` (default: os.environ, read now)."""
+    env = os.environ if env is None else env
+    configs = {"salesforce": salesforce.config_from_env(env), "hubspot": hubspot.config_from_env(env)}
+    return [source for source, config in configs.items() if config is not None]

@@ -1,0 +1,196 @@
+"""Running the Dagster definitions outside the UI: one in-process run of a job over a partition range
+against a Dagster instance, with progress lines, and what it produced. The barometer CLI and the tests
+go through here; `catch_up` is what `barometer sync` runs.
+"""
+
+import os
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+from models.engine import PROJECT_ROOT, make_engine
+from pipelines.extract_assets import stream_catalog
+from pipelines.jobs import SYNC_JOB
+from pipelines.partitions import catch_up_range, daily_partitions, loaded_until
+from pipelines.resources import configured_sources
+from pipelines.settings import PipelineSettings
+
+Progress = Callable[[str], None]
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # progress replaces the log
+DAGSTER_HOME_VAR = "DAGSTER_HOME"
+DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    asset: str
+    name: str
+    passed: bool
+    severity: str
+    metadata: Mapping[str, object]
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    job: str
+    success: bool
+    partitions: dg.PartitionKeyRange | None
+    seconds: float
+    metadata: dict[str, Mapping[str, object]] = field(default_factory=dict)  # asset → latest metadata
+    checks: list[CheckOutcome] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # "<step>: <error>"
+
+    def rows(self, asset: str) -> int | None:
+        value = self.metadata.get(asset, {}).get("dagster/row_count")
+        return value if isinstance(value, int) else None
+
+
+def run_job(
+    defs: dg.Definitions,
+    job_name: str,
+    *,
+    instance: dg.DagsterInstance,
+    partitions: dg.PartitionKeyRange | None = None,
+    progress: Progress | None = None,
+) -> RunOutcome:
+    """Run `job_name` once, in this process, over `partitions` (one run whatever the range: the assets'
+    backfill policy is a single run)."""
+    job = defs.resolve_job_def(job_name)
+    run_id = str(uuid.uuid4())
+    tags = (
+        {ASSET_PARTITION_RANGE_START_TAG: partitions.start, ASSET_PARTITION_RANGE_END_TAG: partitions.end}
+        if partitions
+        else {}
+    )
+    if progress is not None:
+        instance.add_event_listener(run_id, _progress_listener(progress))
+    started = datetime.now(UTC)
+    result = job.execute_in_process(
+        instance=instance, run_id=run_id, tags=tags, raise_on_error=False, run_config=QUIET
+    )
+    outcome = RunOutcome(
+        run_id=run_id,
+        job=job_name,
+        success=result.success,
+        partitions=partitions,
+        seconds=(datetime.now(UTC) - started).total_seconds(),
+    )
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        outcome.metadata[materialization.asset_key.to_user_string()] = {
+            name: value.value for name, value in materialization.metadata.items()
+        }
+    for evaluation in result.get_asset_check_evaluations():
+        outcome.checks.append(
+            CheckOutcome(
+                asset=evaluation.asset_key.to_user_string(),
+                name=evaluation.check_name,
+                passed=evaluation.passed,
+                severity=evaluation.severity.value,
+                metadata={name: value.value for name, value in evaluation.metadata.items()},
+            )
+        )
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error
+        outcome.failures.append(f"{event.step_key}: {_error_text(error)}")
+    return outcome
+
+
+def catch_up(
+    defs: dg.Definitions,
+    settings: PipelineSettings,
+    *,
+    instance: dg.DagsterInstance,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> RunOutcome:
+    """`barometer sync`: one run of the sync job over every partition from where the configured CRMs'
+    loaded data stops through today (pipelines.partitions)."""
+    partitions = sync_range(settings, now=now or datetime.now(UTC))
+    if progress:
+        progress(f"Syncing {_range_text(partitions)} in one run…")
+    return run_job(defs, SYNC_JOB, instance=instance, partitions=partitions, progress=progress)
+
+
+def sync_range(settings: PipelineSettings, *, now: datetime) -> dg.PartitionKeyRange:
+    """The partitions `catch_up` runs, read from the warehouse's record of successful windows."""
+    sources = configured_sources()
+    streams = [s for s in stream_catalog() if s.source in sources]
+    engine = make_engine()
+    try:
+        loaded = [loaded_until(engine, s.name) for s in streams]
+    finally:
+        engine.dispose()
+    return catch_up_range(daily_partitions(settings), loaded, overlap=settings.overlap, now=now)
+
+
+def partition_range(settings: PipelineSettings, start: str, end: str, *, now: datetime) -> dg.PartitionKeyRange:
+    """The partitions from `start` to `end` (ISO dates, inclusive), or ValueError saying what is wrong."""
+    partitions_def = daily_partitions(settings)
+    with dg.partition_loading_context(effective_dt=now):
+        first, last = partitions_def.get_first_partition_key(), partitions_def.get_last_partition_key()
+        for name, key in (("start", start), ("end", end)):
+            if not partitions_def.has_partition_key(key):
+                raise ValueError(
+                    f"--{name} {key} is not a day from {first} (BAROMETER_START_DATE) through {last} (today); "
+                    "write an ISO date in that span"
+                )
+    if end < start:
+        raise ValueError(f"--end {end} is before --start {start}")
+    return dg.PartitionKeyRange(start, end)
+
+
+@contextmanager
+def cli_instance() -> Iterator[dg.DagsterInstance]:
+    """The Dagster instance under DAGSTER_HOME, or under the project's .dagster_home (set up with the
+    repository's dagster.yaml) when DAGSTER_HOME is unset, so `dagster dev` shows the same runs."""
+    if not os.environ.get(DAGSTER_HOME_VAR):
+        DEFAULT_DAGSTER_HOME.mkdir(parents=True, exist_ok=True)
+        _link_instance_config(DEFAULT_DAGSTER_HOME)
+        os.environ[DAGSTER_HOME_VAR] = str(DEFAULT_DAGSTER_HOME)
+    with dg.DagsterInstance.get() as instance:
+        yield instance
+
+
+def _link_instance_config(home: Path) -> None:
+    target, source = home / "dagster.yaml", PROJECT_ROOT / "dagster.yaml"
+    if target.exists() or target.is_symlink() or not source.exists():
+        return
+    try:
+        target.symlink_to(source)
+    except OSError:  # no symlinks here (some Windows setups): a copy will do
+        target.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+def _range_text(partitions: dg.PartitionKeyRange) -> str:
+    if partitions.start == partitions.end:
+        return f"day {partitions.start}"
+    return f"days {partitions.start} … {partitions.end}"
+
+
+def _error_text(error: object) -> str:
+    """The innermost error's message: the one that says what to change."""
+    while getattr(error, "cause", None) is not None:
+        error = error.cause
+    return (getattr(error, "message", None) or str(error)).strip()
+
+
+def _progress_listener(progress: Progress) -> Callable[[object], None]:
+    def on_event(entry) -> None:
+        event = entry.dagster_event
+        if event is None:
+            if entry.level >= 20 and entry.user_message:  # the assets' own INFO lines
+                progress(f"  {entry.user_message}")
+        elif event.event_type_value == "STEP_START":
+            progress(f"▶ {event.step_key}")
+        elif event.event_type_value == "STEP_FAILURE":
+            progress(f"✗ {event.step_key}: {_error_text(event.step_failure_data.error)}")
+
+    return on_event

@@ -1,0 +1,163 @@
+"""The SQL models as assets: one per `sql/<schema>/<table>.sql` file (models.sqlmodels.discover), keyed
+`<schema>/<table>`, its upstream assets read from the SQL itself (SqlModel.dependencies):
+`raw_<source>.<table>` is that table's extract asset, `config.<table>` the reporting-config asset
+(models.reporting.write_config), `<schema>.<table>` that model's asset. A new file, e.g. a mart in
+sql/marts/, becomes an asset with no code change.
+
+Each model asset also checks that its row count did not drop by more than the configured share since
+its previous build.
+"""
+
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from models.core_docs import DOCS
+from models.reporting import CONFIG_SCHEMA, CONFIG_TABLES, write_config
+from models.sqlmodels import SqlModel, materialize
+from pipelines.extract_assets import WAREHOUSE_POOL
+
+ROW_COUNT_CHECK = "row_count_not_dropped"
+ROW_COUNT = "dagster/row_count"
+CONFIG_GROUP = "config"
+
+
+class SqlDependencyError(ValueError):
+    """A SQL model reads a table no asset produces; the message names the file and the table."""
+
+
+def table_key(table: str) -> dg.AssetKey:
+    """`schema.table` (as SQL names it) → the asset key `schema/table`."""
+    return dg.AssetKey(table.split("."))
+
+
+def config_asset() -> dg.AssetsDefinition:
+    """Writes the config.* tables (settings with the build's as_of, FX rates, stage mapping, call
+    outcomes) from the reporting resource; upstream of every model that reads them."""
+
+    @dg.multi_asset(
+        name="reporting_config",
+        specs=[
+            dg.AssetSpec(
+                key=[CONFIG_SCHEMA, table.name],
+                description=table.comment,
+                group_name=CONFIG_GROUP,
+                kinds={"duckdb"},
+            )
+            for table in CONFIG_TABLES
+        ],
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+        required_resource_keys={"warehouse", "reporting"},
+    )
+    def reporting_config(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
+        config = context.resources.reporting.reporting_config()
+        as_of = datetime.now(UTC)
+        with context.resources.warehouse.engine() as engine:
+            write_config(engine, config, as_of=as_of)
+        context.log.info(
+            f"reporting config: timezone {config.timezone}, currency {config.currency}, "
+            f"{len(config.fx_rates)} FX rate(s), {len(config.stage_mapping)} stage mapping(s), as of "
+            f"{as_of.isoformat()}"
+        )
+        summary = {
+            "settings": {"timezone": config.timezone, "currency": config.currency, "as_of": as_of.isoformat()},
+            "fx_rates": {"fx_rates": ", ".join(f"{c}={r}" for c, r in sorted(config.fx_rates.items())) or "none"},
+            "stage_mapping": {"entries": len(config.stage_mapping)},
+            "call_outcomes": {"entries": len(config.call_outcomes)},
+        }
+        for table in CONFIG_TABLES:
+            yield dg.MaterializeResult(asset_key=[CONFIG_SCHEMA, table.name], metadata=summary.get(table.name, {}))
+
+    return reporting_config
+
+
+def sql_model_assets(
+    models: Iterable[SqlModel], upstream: Iterable[dg.AssetKey], *, max_row_drop_percent: float
+) -> list[dg.AssetsDefinition]:
+    """An asset per model; `upstream` are the keys of the non-SQL assets models may read."""
+    models = list(models)
+    known = set(upstream) | {table_key(m.name) for m in models}
+    return [_model_asset(model, known, max_row_drop_percent) for model in models]
+
+
+def _model_asset(model: SqlModel, known: set[dg.AssetKey], max_drop: float) -> dg.AssetsDefinition:
+    key = table_key(model.name)
+    deps = []
+    for table in sorted(model.dependencies):
+        if table_key(table) not in known:
+            raise SqlDependencyError(
+                f"{model.path}: reads {table}, which no asset produces; read a raw_<source>.<table> an "
+                "extract stream lands, a config.* table, or another SQL model (sql/<schema>/<table>.sql)"
+            )
+        deps.append(table_key(table))
+    doc = DOCS.get(model.name)
+
+    @dg.multi_asset(
+        name=f"build_{model.schema}_{model.table}",
+        specs=[
+            dg.AssetSpec(
+                key=key,
+                deps=deps,
+                description=doc.description if doc else f"Built by {model.path.name}.",
+                group_name=model.schema,
+                kinds={"sql", "duckdb"},
+                metadata={
+                    "sql_file": str(model.path),
+                    **(
+                        {
+                            "dagster/column_schema": dg.TableSchema(
+                                columns=[dg.TableColumn(n, description=d) for n, d in doc.columns.items()]
+                            )
+                        }
+                        if doc
+                        else {}
+                    ),
+                },
+            )
+        ],
+        check_specs=[
+            dg.AssetCheckSpec(
+                ROW_COUNT_CHECK,
+                asset=key,
+                description=f"The row count fell by at most {max_drop:g}% since the previous build.",
+            )
+        ],
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+        required_resource_keys={"warehouse"},
+    )
+    def build(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        previous = _previous_row_count(context.instance, key)
+        with context.resources.warehouse.engine() as engine:
+            rows = materialize(engine, model)
+        context.log.info(f"{model.name}: {rows:,} rows")
+        yield dg.MaterializeResult(asset_key=key, metadata={ROW_COUNT: rows, "sql_file": model.path.name})
+        yield row_count_check(key, rows, previous, max_drop)
+
+    return build
+
+
+def _previous_row_count(instance: dg.DagsterInstance, key: dg.AssetKey) -> int | None:
+    event = instance.get_latest_materialization_event(key)
+    materialization = event.asset_materialization if event else None
+    value = materialization.metadata.get(ROW_COUNT) if materialization else None
+    return value.value if isinstance(value, dg.IntMetadataValue) else None
+
+
+def row_count_check(key: dg.AssetKey, rows: int, previous: int | None, max_drop: float) -> dg.AssetCheckResult:
+    """Passes unless the count fell by more than `max_drop` percent of the previous one."""
+    dropped = 0.0 if not previous else max(0.0, 100.0 * (previous - rows) / previous)
+    return dg.AssetCheckResult(
+        asset_key=key,
+        check_name=ROW_COUNT_CHECK,
+        passed=dropped <= max_drop,
+        metadata={
+            "rows": rows,
+            "previous_rows": previous if previous is not None else "none",
+            "drop_percent": round(dropped, 2),
+            "max_drop_percent": max_drop,
+        },
+    )

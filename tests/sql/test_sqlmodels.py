@@ -1,0 +1,185 @@
+"""models.sqlmodels: discovering the SQL files, their dependencies and order, and materializing them."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sql_helpers import build_core, fetch
+
+from models import sqlmodels
+from models.core_docs import DOCS
+from models.reporting import ReportingConfig, write_config
+from models.sqlmodels import SqlModelError, discover, materialize
+
+CORE_DEPENDENCIES = {
+    "core.activities": {
+        "config.call_outcomes",
+        "raw_hubspot.call_associations",
+        "raw_hubspot.calls",
+        "raw_hubspot.meeting_associations",
+        "raw_hubspot.meetings",
+        "raw_hubspot.owners",
+        "raw_salesforce.event",
+        "raw_salesforce.task",
+        "raw_salesforce.user",
+    },
+    "core.deal_stage_history": {
+        "config.stage_mapping",
+        "raw_hubspot.deal_pipelines",
+        "raw_hubspot.deal_stage_history",
+        "raw_hubspot.deals",
+        "raw_salesforce.opportunity",
+        "raw_salesforce.opportunity_history",
+    },
+    "core.deals": {
+        "config.fx_rates",
+        "config.settings",
+        "config.stage_mapping",
+        "core.deal_stage_history",
+        "raw_hubspot.deal_associations",
+        "raw_hubspot.deal_pipelines",
+        "raw_hubspot.deals",
+        "raw_hubspot.owners",
+        "raw_salesforce.opportunity",
+        "raw_salesforce.user",
+    },
+    "core.reps": {"raw_hubspot.owners", "raw_salesforce.user"},
+}
+
+
+def write(root, name, sql):
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(sql, encoding="utf-8")
+    return path
+
+
+def test_discover_finds_the_core_models_in_dependency_order():
+    core = [m for m in discover() if m.schema == "core"]
+    assert [m.name for m in core] == ["core.activities", "core.deal_stage_history", "core.deals", "core.reps"]
+    assert {m.name: set(m.dependencies) for m in core} == CORE_DEPENDENCIES
+    deals = core[2]
+    assert (deals.schema, deals.table, deals.path) == ("core", "deals", sqlmodels.SQL_ROOT / "core" / "deals.sql")
+    assert deals.sql == deals.path.read_text(encoding="utf-8")
+    assert isinstance(deals.dependencies, frozenset)
+
+
+def test_core_sql_follows_the_house_style():
+    for model in discover():
+        assert model.sql.rstrip().endswith("select * from final"), model.path
+
+
+def test_topological_order_with_ties_by_name(tmp_path):
+    write(tmp_path, "s/a.sql", "select * from s.b")
+    write(tmp_path, "s/b.sql", "with x as (select * from raw.t) select * from x")
+    write(tmp_path, "s/c.sql", "select * from range(3)")
+    write(tmp_path, "m/z.sql", "select * from s.a join s.c using (range)")
+    models = discover(tmp_path)
+    assert [m.name for m in models] == ["s.b", "s.a", "s.c", "m.z"]
+    assert {m.name: set(m.dependencies) for m in models} == {
+        "s.a": {"s.b"},
+        "s.b": {"raw.t"},  # the CTE x is not a dependency
+        "s.c": set(),  # nor is a table function
+        "m.z": {"s.a", "s.c"},
+    }
+
+
+def test_a_cycle_is_an_error_naming_the_models(tmp_path):
+    write(tmp_path, "s/a.sql", "select * from s.b")
+    write(tmp_path, "s/b.sql", "with t as (select * from s.c) select * from t")
+    write(tmp_path, "s/c.sql", "select * from s.a")
+    write(tmp_path, "s/d.sql", "select 1 as one")
+    with pytest.raises(SqlModelError, match=r"cycle: s\.a \(a\.sql\) → s\.b \(b\.sql\) → s\.c \(c\.sql\) → s\.a"):
+        discover(tmp_path)
+
+
+def test_a_model_reading_itself_is_a_cycle(tmp_path):
+    write(tmp_path, "s/a.sql", "select * from s.a")
+    with pytest.raises(SqlModelError, match=r"cycle: s\.a \(a\.sql\) → s\.a"):
+        discover(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("s/broken.sql", "select * from (select 1", r"s/broken\.sql: cannot parse the SQL"),
+        ("s/two.sql", "select 1; select 2", r"s/two\.sql: a model file holds exactly one SELECT"),
+        ("s/ddl.sql", "create table s.x as select 1", r"s/ddl\.sql: a model file holds exactly one SELECT"),
+        ("s/empty.sql", "-- nothing\n", r"s/empty\.sql: a model file holds exactly one SELECT"),
+        ("s/bare.sql", "select * from orders", r"s/bare\.sql: table 'orders' is neither a CTE"),
+        ("s/Bad-Name.sql", "select 1", r"Bad-Name\.sql: the file name 'Bad-Name' is not a table identifier"),
+        ("S/x.sql", "select 1", r"S/x\.sql: the folder 'S' is not a table identifier"),
+    ],
+)
+def test_unusable_files_are_errors_naming_the_file(tmp_path, name, content, message):
+    write(tmp_path, name, content)
+    with pytest.raises(SqlModelError, match=message):
+        discover(tmp_path)
+
+
+def test_unreadable_file_is_an_error_naming_it(tmp_path):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "latin.sql").write_bytes(b"select '\xe9' as e")
+    with pytest.raises(SqlModelError, match=r"s/latin\.sql: cannot read the file"):
+        discover(tmp_path)
+
+
+def test_every_core_column_is_documented_in_table_order(engine):
+    build_core(engine)
+    for name, doc in DOCS.items():
+        schema, table = name.split(".")
+        columns = fetch(
+            engine,
+            "select column_name from duckdb_columns() where schema_name = :s and table_name = :t "
+            "order by column_index",
+            s=schema,
+            t=table,
+        )
+        assert [c["column_name"] for c in columns] == list(doc.columns), name
+
+
+def test_materialize_writes_table_and_column_comments(engine):
+    counts = build_core(engine)
+    assert counts == {"core.activities": 0, "core.deal_stage_history": 0, "core.deals": 0, "core.reps": 0}
+    comments = fetch(
+        engine,
+        "select table_name, column_name, comment from duckdb_columns() where schema_name = 'core'",
+    )
+    assert len(comments) == sum(len(doc.columns) for doc in DOCS.values())
+    for row in comments:
+        assert row["comment"] == DOCS[f"core.{row['table_name']}"].columns[row["column_name"]]
+    tables = fetch(engine, "select table_name, comment from duckdb_tables() where schema_name = 'core'")
+    assert {t["table_name"]: t["comment"] for t in tables} == {
+        name.split(".")[1]: doc.description for name, doc in DOCS.items()
+    }
+    assert "deal_currency_code" in DOCS["core.deals"].columns["currency"]
+
+
+def test_materialize_creates_the_schema_and_returns_the_row_count(engine, tmp_path):
+    model = sqlmodels.load(write(tmp_path, "scratch/numbers.sql", "select range as n from range(5);\n"), tmp_path)
+    assert materialize(engine, model) == 5
+    assert materialize(engine, model) == 5  # replaced, not appended
+    assert fetch(engine, "select comment from duckdb_tables() where table_name = 'numbers'") == [{"comment": None}]
+
+
+def test_a_failing_model_leaves_the_previous_table(engine, tmp_path):
+    good = sqlmodels.load(write(tmp_path, "scratch/t.sql", "select 1 as one"), tmp_path)
+    materialize(engine, good)
+    bad = sqlmodels.load(write(tmp_path, "scratch/t.sql", "select error('boom') as one"), tmp_path)
+    with pytest.raises(Exception, match="boom"):
+        materialize(engine, bad)
+    assert fetch(engine, "select * from scratch.t") == [{"one": 1}]
+
+
+def test_build_orders_the_models_it_is_given(engine):
+    core = {m.name: m for m in discover() if m.schema == "core"}
+    write_config(engine, ReportingConfig(), as_of=datetime(2024, 6, 1, tzinfo=UTC))
+    counts = sqlmodels.build(engine, [core["core.deals"], core["core.reps"], core["core.deal_stage_history"]])
+    assert list(counts) == ["core.deal_stage_history", "core.deals", "core.reps"]
+
+
+def test_deals_without_reporting_settings_fail_clearly(engine):
+    write_config(engine, ReportingConfig(), as_of=datetime(2024, 6, 1, tzinfo=UTC))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("delete from config.settings where key = 'timezone'")
+    with pytest.raises(Exception, match=r"config\.settings has no timezone: write the reporting configuration"):
+        sqlmodels.build(engine, [m for m in discover() if m.schema == "core"])
