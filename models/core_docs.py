@@ -22,16 +22,15 @@ def _doc(description: str, **columns: str) -> TableDoc:
 
 
 _SOURCE = "Origin CRM: salesforce or hubspot."
-_IS_DELETED_NOTE = "the CRM no longer serves them"
 
 REPS = _doc(
     "One row per rep, from every Salesforce User and every HubSpot owner (archived owners included); "
     "the same person in both CRMs (same e-mail) is one rep.",
     rep_id="Lower-cased owner e-mail; where the owner has no e-mail, <source>:<owner id>.",
     name=(
-        "From the owner record modified most recently (Salesforce User.SystemModstamp, HubSpot owner "
-        "updatedAt; on a tie the Salesforce record); a HubSpot name is the non-empty parts of "
-        "firstName lastName joined by a space."
+        "From the owner record modified most recently that has a name (Salesforce User.SystemModstamp, "
+        "HubSpot owner updatedAt; on a tie the Salesforce record); a HubSpot name is the non-empty parts "
+        "of firstName lastName joined by a space."
     ),
     email="Lower-cased e-mail; NULL when the owner has none.",
     is_active="Active in any CRM: Salesforce IsActive, HubSpot owner not archived.",

@@ -6,7 +6,7 @@ Sources, read when `reporting_config_from_env` is called (never at import):
 
 - `BAROMETER_TIMEZONE`: IANA name, default `UTC`.
 - `BAROMETER_CURRENCY`: reporting currency, three upper-case letters, default `USD`.
-- `BAROMETER_FX_RATES`: `EUR=1.08,GBP=1.27` (1 unit of the currency = rate × reporting currency).
+- `BAROMETER_FX_RATES`: `EUR=1.08,GBP=1.27` (1 unit of the currency = rate * reporting currency).
 - `BAROMETER_CONFIG_FILE`: optional TOML file with `[fx_rates]` (`EUR = 1.08`), `[[stage_mapping]]`
   entries (`source`, optional `pipeline`, `stage`, `funnel_stage`) and `[[call_outcomes]]` entries
   (`source`, `value`, `outcome`). Its entries replace the default entry with the same key
@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -71,6 +72,8 @@ def check_timezone(value: object, origin: str) -> str:
     if not isinstance(value, str) or not value:
         raise ReportingConfigError(f"{origin}: the timezone must be an IANA name like Europe/Paris")
     try:
+        if value == "localtime":  # the machine's zone file, not a name DuckDB knows
+            raise ValueError(value)
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ReportingConfigError(
@@ -209,11 +212,19 @@ DEFAULT_CALL_OUTCOMES: tuple[tuple[str, str, str], ...] = (
 class ReportingConfig:
     timezone: str = "UTC"
     currency: str = "USD"
-    fx_rates: Mapping[str, float] = field(default_factory=dict)  # 1 unit = rate × reporting currency
+    fx_rates: Mapping[str, float] = field(
+        default_factory=dict
+    )  # 1 unit = rate × reporting currency (read-only copy)
     stage_mapping: tuple[StageMapping, ...] = DEFAULT_STAGE_MAPPING
     call_outcomes: tuple[tuple[str, str, str], ...] = DEFAULT_CALL_OUTCOMES  # (source, raw value, outcome)
 
     def __post_init__(self) -> None:
+        # Frozen all the way down: a copy of the rates, read-only, and tuples.
+        object.__setattr__(self, "fx_rates", MappingProxyType(dict(self.fx_rates)))
+        object.__setattr__(self, "stage_mapping", tuple(self.stage_mapping))
+        object.__setattr__(
+            self, "call_outcomes", tuple(tuple(e) if isinstance(e, list) else e for e in self.call_outcomes)
+        )
         check_timezone(self.timezone, "timezone")
         check_currency(self.currency, "currency")
         for code, rate in self.fx_rates.items():
@@ -231,7 +242,7 @@ class ReportingConfig:
             seen.add(mapping.key)
         outcome_keys: set[tuple[str, str]] = set()
         for entry in self.call_outcomes:
-            source, value, outcome = _check_outcome(entry, "call_outcomes")
+            source, value, _ = _check_outcome(entry, "call_outcomes")
             if (source, value) in outcome_keys:
                 raise ReportingConfigError(f"call_outcomes maps {source} value {value!r} twice; keep one")
             outcome_keys.add((source, value))
@@ -324,7 +335,9 @@ def _read_config_file(path: Path) -> _FileConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ReportingConfigError(f"{origin}: no such file; fix the path or unset {CONFIG_FILE_VAR}") from None
+        raise ReportingConfigError(
+            f"{origin}: no such file; fix the path or unset {CONFIG_FILE_VAR}"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ReportingConfigError(f"{origin}: cannot read the file ({exc})") from None
     try:
@@ -410,7 +423,9 @@ def _check_keys(entry: dict[str, Any], where: str, *, required: set[str], option
             problems.append(f"missing {', '.join(missing)}")
         if unknown:
             problems.append(f"unknown key(s) {', '.join(unknown)}")
-        allowed = ", ".join(sorted(required)) + (f" (optional: {', '.join(sorted(optional))})" if optional else "")
+        allowed = ", ".join(sorted(required)) + (
+            f" (optional: {', '.join(sorted(optional))})" if optional else ""
+        )
         raise ReportingConfigError(f"{where}: {'; '.join(problems)}; an entry has {allowed}")
 
 
@@ -445,8 +460,15 @@ stage_mapping_table = sa.Table(
     _META,
     _column("source", sa.String(), "salesforce or hubspot.", nullable=False),
     _column("pipeline", sa.String(), "HubSpot pipeline id; NULL = any pipeline of the source."),
-    _column("stage", sa.String(), "The CRM's stage (Salesforce StageName, HubSpot dealstage id).", nullable=False),
-    _column("funnel_stage", sa.String(), "appointment, qualified, proposal, negotiation, won or lost.", nullable=False),
+    _column(
+        "stage", sa.String(), "The CRM's stage (Salesforce StageName, HubSpot dealstage id).", nullable=False
+    ),
+    _column(
+        "funnel_stage",
+        sa.String(),
+        "appointment, qualified, proposal, negotiation, won or lost.",
+        nullable=False,
+    ),
     _column("funnel_rank", sa.Integer(), "1 (appointment) to 5 (won); NULL for lost."),
     comment="CRM stages → canonical funnel stages; a per-pipeline entry wins over an any-pipeline one.",
 )
@@ -458,7 +480,8 @@ call_outcomes_table = sa.Table(
     _column(
         "value",
         sa.String(),
-        "HubSpot: the disposition as stored (a GUID); Salesforce: a CallDisposition spelling (normalised in SQL).",
+        "HubSpot: the disposition as stored (a GUID); Salesforce: a CallDisposition spelling, "
+        "normalised in SQL before it is matched.",
         nullable=False,
     ),
     _column("outcome", sa.String(), "The normalised call outcome.", nullable=False),

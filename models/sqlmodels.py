@@ -80,7 +80,7 @@ def dependencies(sql: str, *, where: str = "<sql>") -> frozenset[str]:
     try:
         statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
     except SqlglotError as exc:
-        raise SqlModelError(f"{where}: cannot parse the SQL: {exc}") from None
+        raise SqlModelError(f"{where}: cannot parse the SQL: {_parse_problem(exc)}") from None
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         raise SqlModelError(
             f"{where}: a model file holds exactly one SELECT (found "
@@ -97,11 +97,20 @@ def dependencies(sql: str, *, where: str = "<sql>") -> frozenset[str]:
             if name in ctes:
                 continue
             raise SqlModelError(
-                f"{where}: table {table.name!r} is neither a CTE nor schema-qualified; "
-                "write <schema>.<table>"
+                f"{where}: table {table.name!r} is neither a CTE nor schema-qualified; write <schema>.<table>"
             )
         found.add(f"{table.db.lower()}.{name}")
     return frozenset(found)
+
+
+def _parse_problem(exc: SqlglotError) -> str:
+    """sqlglot's first error as plain text (its message highlights with terminal escape codes)."""
+    errors = getattr(exc, "errors", None)
+    if not errors:
+        return str(exc)
+    first = errors[0]
+    near = f" near {first['highlight']!r}" if first.get("highlight") else ""
+    return f"{first.get('description')} at line {first.get('line')}, column {first.get('col')}{near}"
 
 
 def _display(path: Path, root: Path) -> str:
@@ -116,7 +125,9 @@ def _ordered(models: list[SqlModel]) -> list[SqlModel]:
     by_name: dict[str, SqlModel] = {}
     for model in models:
         if model.name in by_name:
-            raise SqlModelError(f"{model.path}: {model.name} is defined twice (also {by_name[model.name].path})")
+            raise SqlModelError(
+                f"{model.path}: {model.name} is defined twice (also {by_name[model.name].path})"
+            )
         by_name[model.name] = model
     waiting = {name: set(m.dependencies) & by_name.keys() for name, m in by_name.items()}
     readers: dict[str, set[str]] = {name: set() for name in by_name}

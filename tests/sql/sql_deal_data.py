@@ -17,7 +17,10 @@ CONFIG = ReportingConfig(
     timezone="America/New_York",
     currency="USD",
     fx_rates={"EUR": 1.08, "GBP": 1.17},
-    stage_mapping=(*DEFAULT_STAGE_MAPPING, StageMapping("hubspot", "enterprise", "contractsent", "negotiation")),
+    stage_mapping=(
+        *DEFAULT_STAGE_MAPPING,
+        StageMapping("hubspot", "enterprise", "contractsent", "negotiation"),
+    ),
 )
 
 
@@ -42,9 +45,9 @@ def load(engine: sa.Engine) -> None:
         "raw_salesforce.opportunity",
         # Every field; EUR converted (1000.25 × 1.08 = 1080.27); history with a repeat (amount change).
         {"Id": "006A", "Name": "Acme renewal", "OwnerId": "005R1", "AccountId": "001A", "ContactId": "003C",
-         "StageName": "Closed Won", "Amount": 1000.25, "CurrencyIsoCode": "EUR", "CloseDate": at("2024-03-15").date(),
-         "IsClosed": True, "IsWon": True, "CreatedDate": at("2024-01-05 10:00"),
-         "SystemModstamp": at("2024-03-15 18:00")},
+         "StageName": "Closed Won", "Amount": 1000.25, "CurrencyIsoCode": "EUR",
+         "CloseDate": at("2024-03-15").date(), "IsClosed": True, "IsWon": True,
+         "CreatedDate": at("2024-01-05 10:00"), "SystemModstamp": at("2024-03-15 18:00")},
         # Open: no closed_on; no currency: USD; 1.005 rounds half away from zero (a double would give 1.00);
         # no account: the contact; no history: one row at created_at.
         {"Id": "006B", "Name": "Beta pilot", "OwnerId": "005R1", "AccountId": None, "ContactId": "003Z",
@@ -65,7 +68,8 @@ def load(engine: sa.Engine) -> None:
          "Amount": 50000.0, "CurrencyIsoCode": "JPY", "CloseDate": at("2024-03-03").date(), "IsClosed": True,
          "IsWon": True, "CreatedDate": at("2024-01-03 00:00"), "SystemModstamp": at("2024-03-03 00:00")},
         # Unmapped stage, closed and not won: lost.
-        {"Id": "006F", "Name": "Falcon", "OwnerId": "005R1", "AccountId": "001F", "StageName": "Lost - Custom",
+        {"Id": "006F", "Name": "Falcon", "OwnerId": "005R1", "AccountId": "001F",
+         "StageName": "Lost - Custom",
          "Amount": 10.0, "CurrencyIsoCode": "usd", "CloseDate": at("2024-02-06").date(), "IsClosed": True,
          "IsWon": False, "CreatedDate": at("2024-01-05 00:00"), "SystemModstamp": at("2024-02-06 00:00")},
         # Unmapped open stage: NULL.
@@ -73,7 +77,8 @@ def load(engine: sa.Engine) -> None:
          "Amount": 0.125, "CurrencyIsoCode": "USD", "IsClosed": False, "IsWon": False,
          "CreatedDate": at("2024-01-07 00:00"), "SystemModstamp": at("2024-01-07 00:00")},
         # A mapped stage keeps its mapping even when the deal is won: no fallback.
-        {"Id": "006H", "Name": "Heron", "OwnerId": "005R1", "AccountId": "001H", "StageName": "Negotiation/Review",
+        {"Id": "006H", "Name": "Heron", "OwnerId": "005R1", "AccountId": "001H",
+         "StageName": "Negotiation/Review",
          "Amount": 5.0, "CloseDate": at("2024-02-02").date(), "IsClosed": True, "IsWon": True,
          "CreatedDate": at("2024-01-08 00:00"), "SystemModstamp": at("2024-02-02 00:00")},
         # The current stage is not in the history and SystemModstamp is older than the last history row:

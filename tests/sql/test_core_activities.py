@@ -123,7 +123,8 @@ def activities(raw_template, tmp_path_factory):
          "created_at": at("2024-03-03 11:02"), "updated_at": at("2024-03-05 00:00")},
         {"id": 302, "hubspot_owner_id": 202, "hs_timestamp": at("2024-03-03 12:00"), "hs_call_duration": None,
          "hs_call_disposition": "", "hs_lastmodifieddate": None, "updated_at": at("2024-03-06 00:00")},
-        {"id": 303, "hubspot_owner_id": 999, "hs_timestamp": at("2024-03-03 13:00"), "hs_call_duration": 999.0,
+        {"id": 303, "hubspot_owner_id": 999, "hs_timestamp": at("2024-03-03 13:00"),
+         "hs_call_duration": 999.0,
          "hs_lastmodifieddate": at("2024-03-10 00:00"), "updated_at": at("2024-03-10 00:00"),
          "archived": True, "archived_at": at("2024-04-01 00:00"), "_is_deleted": True},
         {"id": 304, "hubspot_owner_id": None, "hs_timestamp": at("2024-03-03 14:00"), "hs_call_duration": 0.0,
@@ -243,12 +244,12 @@ def outcomes(raw_template, tmp_path_factory):
         engine,
         TASKS,
         *(
-            {"Id": f"00TD{i:02}", "TaskSubtype": "Call", "CallDisposition": value, "SystemModstamp": at("2024-03-01")}
+            {"Id": f"00TD{i:02}", "TaskSubtype": "Call", "CallDisposition": value}
             for i, (value, _) in enumerate(SALESFORCE_DISPOSITIONS)
         ),
-        {"Id": "00TC01", "TaskSubtype": "Call", "CallDisposition": " REACHED ", "SystemModstamp": at("2024-03-01")},
-        {"Id": "00TC02", "TaskSubtype": "Call", "CallDisposition": "Gatekeeper - Blocked", "SystemModstamp": at("2024-03-01")},
-    )  # fmt: skip
+        {"Id": "00TC01", "TaskSubtype": "Call", "CallDisposition": " REACHED "},
+        {"Id": "00TC02", "TaskSubtype": "Call", "CallDisposition": "Gatekeeper - Blocked"},
+    )
     insert(
         engine,
         CALLS,

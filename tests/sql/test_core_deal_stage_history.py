@@ -57,11 +57,14 @@ def test_history_golden(history):
 
 
 def test_history_key_is_unique(deals_warehouse):
-    assert fetch(
-        deals_warehouse,
-        "select deal_id, entered_at, stage, count(*) as n from core.deal_stage_history "
-        "group by all having count(*) > 1",
-    ) == []
+    assert (
+        fetch(
+            deals_warehouse,
+            "select deal_id, entered_at, stage, count(*) as n from core.deal_stage_history "
+            "group by all having count(*) > 1",
+        )
+        == []
+    )
 
 
 def test_current_stage_is_the_latest_row(deals_warehouse):

@@ -64,12 +64,19 @@ def test_environment():
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"BAROMETER_TIMEZONE": "Mars/Olympus"}, r"BAROMETER_TIMEZONE: 'Mars/Olympus' is not an IANA timezone"),
+        (
+            {"BAROMETER_TIMEZONE": "Mars/Olympus"},
+            r"BAROMETER_TIMEZONE: 'Mars/Olympus' is not an IANA timezone",
+        ),
         ({"BAROMETER_TIMEZONE": "../etc/passwd"}, r"BAROMETER_TIMEZONE: '\.\./etc/passwd' is not an IANA"),
+        ({"BAROMETER_TIMEZONE": "localtime"}, r"BAROMETER_TIMEZONE: 'localtime' is not an IANA timezone"),
         ({"BAROMETER_CURRENCY": "usd"}, r"BAROMETER_CURRENCY: 'usd' is not a currency code; use three upper"),
         ({"BAROMETER_CURRENCY": "EURO"}, r"BAROMETER_CURRENCY: 'EURO' is not a currency code"),
         ({"BAROMETER_FX_RATES": "EUR=abc"}, r"BAROMETER_FX_RATES: the rate in 'EUR=abc' is not a number"),
-        ({"BAROMETER_FX_RATES": "EUR=0"}, r"BAROMETER_FX_RATES \('EUR=0'\): the rate 0\.0 must be a positive"),
+        (
+            {"BAROMETER_FX_RATES": "EUR=0"},
+            r"BAROMETER_FX_RATES \('EUR=0'\): the rate 0\.0 must be a positive",
+        ),
         ({"BAROMETER_FX_RATES": "EUR=-1.2"}, r"BAROMETER_FX_RATES \('EUR=-1\.2'\): .* must be a positive"),
         ({"BAROMETER_FX_RATES": "EUR=nan"}, r"BAROMETER_FX_RATES \('EUR=nan'\): .* must be a positive"),
         ({"BAROMETER_FX_RATES": "EUR=inf"}, r"BAROMETER_FX_RATES \('EUR=inf'\): .* must be a positive"),
@@ -77,7 +84,10 @@ def test_environment():
         ({"BAROMETER_FX_RATES": "eur=1.08"}, r"BAROMETER_FX_RATES \('eur=1\.08'\): 'eur' is not a currency"),
         ({"BAROMETER_FX_RATES": "EUR=1.08,EUR=1.09"}, r"BAROMETER_FX_RATES: EUR is given twice"),
         ({"BAROMETER_FX_RATES": "USD=1.1"}, r"USD is the reporting currency .* its rate is 1, not 1\.1"),
-        ({"BAROMETER_CONFIG_FILE": "/nonexistent/barometer.toml"}, r"BAROMETER_CONFIG_FILE \(.*\): no such file"),
+        (
+            {"BAROMETER_CONFIG_FILE": "/nonexistent/barometer.toml"},
+            r"BAROMETER_CONFIG_FILE \(.*\): no such file",
+        ),
     ],
 )
 def test_environment_errors_name_the_variable(env, message):
@@ -179,7 +189,10 @@ def test_config_file_overrides_and_extends(tmp_path):
             '[[call_outcomes]]\nsource = "hubspot"\nvalue = "abc"\noutcome = "reached"\n',
             r"\[\[call_outcomes\]\] entry 1 at line 1: outcome 'reached' for 'abc' is not one of connected",
         ),
-        ('stage_mapping = "Prospecting"\n', r"stage_mapping must be a list of tables written as \[\[stage_mapping\]\]"),
+        (
+            'stage_mapping = "Prospecting"\n',
+            r"stage_mapping must be a list of tables written as \[\[stage_mapping\]\]",
+        ),
     ],
 )
 def test_config_file_errors_name_file_entry_and_line(tmp_path, content, message):
@@ -197,15 +210,33 @@ def test_config_file_errors_name_file_entry_and_line(tmp_path, content, message)
         ({"currency": "$"}, r"currency: '\$' is not a currency code"),
         ({"fx_rates": {"EUR": 0}}, r"fx_rates\['EUR'\]: the rate 0 must be a positive number"),
         (
-            {"stage_mapping": (StageMapping("hubspot", None, "a", "won"), StageMapping("hubspot", None, "a", "lost"))},
+            {
+                "stage_mapping": (
+                    StageMapping("hubspot", None, "a", "won"),
+                    StageMapping("hubspot", None, "a", "lost"),
+                )
+            },
             r"stage_mapping maps hubspot stage 'a' twice",
         ),
-        ({"call_outcomes": (("hubspot", "", "busy"),)}, r"call_outcomes: the value '' must be a non-empty string"),
+        (
+            {"call_outcomes": (("hubspot", "", "busy"),)},
+            r"call_outcomes: the value '' must be a non-empty string",
+        ),
     ],
 )
 def test_reporting_config_validates_itself(kwargs, message):
     with pytest.raises(ReportingConfigError, match=message):
         ReportingConfig(**kwargs)
+
+
+def test_reporting_config_is_read_only():
+    rates = {"EUR": 1.08}
+    config = ReportingConfig(fx_rates=rates, stage_mapping=list(DEFAULT_STAGE_MAPPING))
+    rates["EUR"] = 2.0
+    assert config.fx_rates == {"EUR": 1.08}
+    assert isinstance(config.stage_mapping, tuple)
+    with pytest.raises(TypeError):
+        config.fx_rates["GBP"] = 1.17  # type: ignore[index]
 
 
 def test_stage_mapping_validates_funnel_stage():
@@ -239,9 +270,10 @@ def test_write_config_round_trip(engine):
     assert fetch(engine, "select * from config.stage_mapping order by stage") == [
         {"source": "salesforce", "pipeline": None, "stage": "Prospecting", "funnel_stage": "appointment",
          "funnel_rank": 1},
-        {"source": "hubspot", "pipeline": None, "stage": "closedlost", "funnel_stage": "lost", "funnel_rank": None},
-        {"source": "hubspot", "pipeline": "enterprise", "stage": "contractsent", "funnel_stage": "negotiation",
-         "funnel_rank": 4},
+        {"source": "hubspot", "pipeline": None, "stage": "closedlost", "funnel_stage": "lost",
+         "funnel_rank": None},
+        {"source": "hubspot", "pipeline": "enterprise", "stage": "contractsent",
+         "funnel_stage": "negotiation", "funnel_rank": 4},
     ]  # fmt: skip
     assert fetch(engine, "select * from config.call_outcomes order by source") == [
         {"source": "hubspot", "value": "abc", "outcome": "connected"},
@@ -250,7 +282,9 @@ def test_write_config_round_trip(engine):
     # Rewriting replaces every table.
     write_config(engine, ReportingConfig(), as_of=AS_OF)
     assert fetch(engine, "select count(*) as n from config.fx_rates") == [{"n": 0}]
-    assert fetch(engine, "select count(*) as n from config.stage_mapping") == [{"n": len(DEFAULT_STAGE_MAPPING)}]
+    assert fetch(engine, "select count(*) as n from config.stage_mapping") == [
+        {"n": len(DEFAULT_STAGE_MAPPING)}
+    ]
     assert fetch(engine, "select value from config.settings where key = 'as_of'") == [
         {"value": "2024-06-01T12:30:00+00:00"}
     ]
@@ -282,15 +316,28 @@ def test_hostile_stage_names_are_data(engine):
         engine,
         "raw_hubspot.deals",
         *(
-            {"id": 700 + i, "dealstage": stage, "pipeline": "default", "hs_lastmodifieddate": at("2024-03-01")}
+            {
+                "id": 700 + i,
+                "dealstage": stage,
+                "pipeline": "default",
+                "hs_lastmodifieddate": at("2024-03-01"),
+            }
             for i, stage in enumerate(HOSTILE)
         ),
         {"id": 710, "dealstage": HOSTILE[0], "pipeline": HOSTILE[1], "hs_lastmodifieddate": at("2024-03-01")},
     )
-    insert(engine, "raw_hubspot.calls", {"id": 1, "hs_call_disposition": HOSTILE[0], "hs_timestamp": at("2024-03-01")})
+    insert(
+        engine,
+        "raw_hubspot.calls",
+        {"id": 1, "hs_call_disposition": HOSTILE[0], "hs_timestamp": at("2024-03-01")},
+    )
     build_core(engine, config)
-    stored = fetch(engine, "select pipeline, stage from config.stage_mapping where funnel_stage <> 'appointment'")
-    assert {(r["pipeline"], r["stage"]) for r in stored} >= {(None, s) for s in HOSTILE} | {(HOSTILE[1], HOSTILE[0])}
+    stored = fetch(
+        engine, "select pipeline, stage from config.stage_mapping where funnel_stage <> 'appointment'"
+    )
+    assert {(r["pipeline"], r["stage"]) for r in stored} >= {(None, s) for s in HOSTILE} | {
+        (HOSTILE[1], HOSTILE[0])
+    }
     deals = fetch(engine, "select crm_id, stage, funnel_stage from core.deals order by crm_id")
     assert [tuple(d.values()) for d in deals] == [
         *((str(700 + i), stage, "proposal") for i, stage in enumerate(HOSTILE)),
