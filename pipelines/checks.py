@@ -6,7 +6,6 @@ Two more checks live with their assets: fetched = loaded + rejected (extract_ass
 drop (sql_assets). `source_freshness` checks that each stream's data is loaded up to recent hours.
 """
 
-
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,7 +26,7 @@ class QueryCheck:
     table: str  # the table judged, e.g. "core.deals"
     name: str
     description: str
-    sql: str  # offending rows, most telling columns first
+    sql: str  # offending rows grouped: the telling columns, then a count
     reads: tuple[str, ...] = ()  # other tables the query reads
     severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR
 
@@ -42,7 +41,8 @@ def unique_key(table: str, *columns: str) -> QueryCheck:
         table,
         "unique_key",
         f"No two rows share ({cols}).",
-        f"select {cols}, count(*) as copies from {table} group by {cols} having count(*) > 1 order by copies desc",
+        f"select {cols}, count(*) as copies from {table} "
+        f"group by {cols} having count(*) > 1 order by copies desc",
     )
 
 
@@ -92,13 +92,16 @@ CHECKS: tuple[QueryCheck, ...] = (
         "currencies_convertible",
         "Every live deal's amount converts to the reporting currency (BAROMETER_FX_RATES).",
         "select currency, count(*) as deals from core.deals "
-        "where amount is not null and amount_reporting is null and not is_deleted group by all order by deals desc",
+        "where amount is not null and amount_reporting is null and not is_deleted "
+        "group by all order by deals desc",
         severity=dg.AssetCheckSeverity.WARN,
     ),
 )
 
 
-def data_quality_checks(built_tables: Iterable[str], checks: Iterable[QueryCheck] = CHECKS) -> list:
+def data_quality_checks(
+    built_tables: Iterable[str], checks: Iterable[QueryCheck] = CHECKS
+) -> list[dg.AssetChecksDefinition]:
     """One multi-asset check over the checks whose tables are all built by SQL models."""
     built = set(built_tables)
     usable = [c for c in checks if c.table in built and built.issuperset(c.reads)]
@@ -151,6 +154,7 @@ def source_freshness(streams: Iterable[CatalogStream], freshness: timedelta) -> 
     """Per stream: its data is loaded without a gap up to at most `freshness` ago (pipelines.partitions);
     a CRM without credentials passes, noted as not configured."""
     streams = list(streams)
+    hours = freshness.total_seconds() / 3600
     by_key: Mapping[dg.AssetCheckKey, CatalogStream] = {
         dg.AssetCheckKey(table_key(s.specs[0]), FRESH): s for s in streams
     }
@@ -161,7 +165,7 @@ def source_freshness(streams: Iterable[CatalogStream], freshness: timedelta) -> 
             dg.AssetCheckSpec(
                 FRESH,
                 asset=key.asset_key,
-                description=f"Loaded without a gap up to less than {freshness} ago.",
+                description=f"Loaded without a gap up to less than {hours:g} hours ago.",
             )
             for key in by_key
         ],
@@ -176,7 +180,10 @@ def source_freshness(streams: Iterable[CatalogStream], freshness: timedelta) -> 
                 stream = by_key[key]
                 if not getattr(context.resources, stream.source).configured:
                     yield dg.AssetCheckResult(
-                        asset_key=key.asset_key, check_name=FRESH, passed=True, metadata={"skipped": "not configured"}
+                        asset_key=key.asset_key,
+                        check_name=FRESH,
+                        passed=True,
+                        metadata={"skipped": "not configured"},
                     )
                     continue
                 until = loaded_until(engine, stream.name)

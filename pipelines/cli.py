@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 import time
-from datetime import datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import click
 
@@ -78,3 +81,192 @@ def sandbox(seed, reps, teams, days, end, activities, salesforce_port, hubspot_p
     finally:
         box.stop()
         click.echo("Sandbox stopped.", err=True)
+
+
+# -- the pipeline ---------------------------------------------------------------------------------
+
+
+def _progress(line: str) -> None:
+    click.echo(line, err=True)
+
+
+@contextmanager
+def _failures_explained(what: str) -> Iterator[None]:
+    """Configuration errors raised before a run starts become one clear line and exit status 1."""
+    from connectors.hubspot import ConfigurationError as HubSpotConfigError
+    from models.engine import WarehouseConfigError
+    from models.reporting import ReportingConfigError
+    from models.sqlmodels import SqlModelError
+    from pipelines.settings import PipelineSettingsError
+    from pipelines.sql_assets import SqlDependencyError
+
+    try:
+        yield
+    except (
+        PipelineSettingsError,
+        WarehouseConfigError,
+        ReportingConfigError,
+        SqlModelError,
+        SqlDependencyError,
+        HubSpotConfigError,
+        ValueError,  # Salesforce's ConfigError among them
+    ) as exc:
+        raise click.ClickException(f"{what}: {exc}") from exc
+
+
+def _report(outcome, *, headline: str, retry: str, notes: tuple[str, ...] = ()) -> None:
+    """Print what a run built; exit non-zero, naming the failed steps, if it failed."""
+    from models.engine import warehouse_url
+
+    if not outcome.success:
+        steps = "\n".join(f"  {failure}" for failure in outcome.failures) or "  (see the log above)"
+        raise click.ClickException(f"{headline} failed (Dagster run {outcome.run_id}):\n{steps}\n{retry}")
+    raw = [m for asset, m in outcome.metadata.items() if asset.startswith("raw_")]
+    fetched = sum(m.get("fetched", 0) for m in {m.get("sync_run_id"): m for m in raw}.values())
+    api_calls = sum(m.get("api_calls", 0) for m in {m.get("sync_run_id"): m for m in raw}.values())
+    rejected = sum(m.get("rejected", 0) for m in raw)
+    click.echo(f"{headline} in {outcome.seconds:.1f}s (Dagster run {outcome.run_id}).")
+    click.echo(f"  raw: {fetched:,} records fetched with {api_calls:,} API calls, {rejected:,} rejected")
+    for asset in sorted(a for a in outcome.metadata if not a.startswith(("raw_", "config/"))):
+        rows = outcome.rows(asset)
+        click.echo(f"  {asset.replace('/', '.'):<28}{rows:>10,} rows" if rows is not None else f"  {asset}")
+    failed = [c for c in outcome.checks if not c.passed]
+    click.echo(f"  checks: {len(outcome.checks) - len(failed)} passed, {len(failed)} failed")
+    for check in failed:
+        facts = ", ".join(f"{name} {value}" for name, value in check.metadata.items() if name != "sample")
+        click.echo(f"    {check.severity.lower():<5} {check.asset.replace('/', '.')} {check.name}: {facts}")
+    for note in notes:
+        click.echo(f"  {note}")
+    click.echo(f"Warehouse: {warehouse_url().removeprefix('duckdb:///')}")
+
+
+def _run(action: Callable) -> None:
+    from pipelines.runs import cli_instance
+
+    with cli_instance() as instance:
+        action(instance)
+
+
+@main.command()
+def sync() -> None:
+    """Sync the configured CRMs from where their data stops through now, then rebuild the models.
+
+    One Dagster run over every daily partition since the last successful window (today's so far
+    included), against the instance in DAGSTER_HOME (default: .dagster_home in the project)."""
+    from pipelines.definitions import build_definitions
+    from pipelines.runs import catch_up, configured_crms
+    from pipelines.settings import settings_from_env
+
+    with _failures_explained("barometer sync"):
+        settings = settings_from_env()
+        defs = build_definitions(settings)
+        if not configured_crms(defs):
+            from connectors import hubspot
+            from connectors.sources import SALESFORCE_NOT_CONFIGURED
+
+            raise click.ClickException(
+                f"no CRM is configured.\n  {SALESFORCE_NOT_CONFIGURED}\n  {hubspot.NOT_CONFIGURED}\n"
+                "Try `barometer demo` to see Barometer work against its local CRM sandbox."
+            )
+
+        def action(instance) -> None:
+            outcome = catch_up(defs, settings, instance=instance, progress=_progress)
+            _report(
+                outcome,
+                headline=f"Synced {outcome.partitions.start} … {outcome.partitions.end}",
+                retry="Fix the cause and run `barometer sync` again: it starts over from the last "
+                "successful window, and re-loading is harmless.",
+            )
+
+        _run(action)
+
+
+@main.command()
+@click.option("--start", required=True, help="First day (ISO date, e.g. 2026-01-01).")
+@click.option("--end", required=True, help="Last day, inclusive (ISO date).")
+def backfill(start: str, end: str) -> None:
+    """Re-extract the days START … END (modification time) in one run, then rebuild the models."""
+    from pipelines.definitions import build_definitions
+    from pipelines.jobs import SYNC_JOB
+    from pipelines.runs import partition_range, run_job
+    from pipelines.settings import settings_from_env
+
+    with _failures_explained("barometer backfill"):
+        settings = settings_from_env()
+        partitions = partition_range(settings, start, end, now=datetime.now(UTC))
+        defs = build_definitions(settings)
+
+        def action(instance) -> None:
+            _progress(f"Backfilling {start} … {end} in one run…")
+            outcome = run_job(defs, SYNC_JOB, instance=instance, partitions=partitions, progress=_progress)
+            _report(
+                outcome,
+                headline=f"Backfilled {start} … {end}",
+                retry="Fix the cause and run the same backfill again: every write is a merge, so "
+                "re-running is harmless.",
+            )
+
+        _run(action)
+
+
+@main.command()
+@click.option("--seed", default=42, show_default=True, help="Seed of the synthetic sales org.")
+@click.option("--reps", default=24, show_default=True, help="Number of sales reps.")
+@click.option("--teams", default=3, show_default=True, help="Number of teams.")
+@click.option("--days", default=365, show_default=True, help="Days of history.")
+@click.option("--end", default=None, help="Date the history ends (ISO; default today, UTC).")
+@click.option("--activities", default=20_000, show_default=True, help="Approximate calls + meetings.")
+@click.option("--replace", is_flag=True, help="Overwrite the warehouse BAROMETER_WAREHOUSE names.")
+def demo(seed, reps, teams, days, end, activities, replace) -> None:
+    """Start the CRM sandbox, sync it into a fresh warehouse, build the models and show the result."""
+    import dagster as dg
+
+    from connectors.sandbox.sandbox import Sandbox, SandboxConfig
+    from pipelines.definitions import build_definitions
+    from pipelines.demo import DemoError, demo_warehouse, sandbox_environment
+    from pipelines.runs import catch_up
+    from pipelines.settings import settings_from_env
+
+    try:
+        org = OrgConfig(
+            seed=seed, reps=reps, teams=teams, days=days, end=_parse_end(end), activities=activities
+        )
+        warehouse = demo_warehouse(replace=replace)
+    except (ValueError, DemoError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    _progress(
+        f"Starting the CRM sandbox (seed {seed}, {reps} reps, {days} days, ~{activities:,} activities)…"
+    )
+    with Sandbox(SandboxConfig(org=org)) as box, sandbox_environment(box, warehouse) as config_file:
+        with _failures_explained("barometer demo"):
+            settings = settings_from_env()
+            defs = build_definitions(settings)
+        with dg.DagsterInstance.ephemeral() as instance:
+            outcome = catch_up(defs, settings, instance=instance, progress=_progress)
+        generated = (
+            (
+                f"the sandbox generated {box.summary.calls + box.summary.meetings:,} calls and meetings "
+                f"and {box.summary.deals:,} deals",
+            )
+            if box.summary
+            else ()
+        )
+        _report(
+            outcome,
+            headline="Demo: the sandbox org synced and built",
+            retry="This is a bug in the demo, not in your setup; please report it with the output above.",
+            notes=generated,
+        )
+    click.echo(f"Reporting config: {config_file}")
+    query = (
+        f"import duckdb; duckdb.connect({str(warehouse)!r}, read_only=True)"
+        ".sql('from core.deals limit 5').show()"
+    )
+    click.echo("\nWhere to look:")
+    click.echo(f'  {sys.executable} -c "{query}"')
+    click.echo("  tables: core.reps, core.activities, core.deals, core.deal_stage_history, raw_salesforce.*,")
+    click.echo("          raw_hubspot.*, raw_meta.sync_runs (one row per extraction, with its counts)")
+    click.echo(
+        "  the pipeline in Dagster's UI: `barometer sandbox`, export what it prints, then `dagster dev`"
+    )
+    click.echo("  (docs/operations.md)")

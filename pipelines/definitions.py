@@ -37,7 +37,11 @@ def build_definitions(
     models = discover(sql_root)
     upstream = [table_key(spec) for s in streams for spec in s.specs]
     upstream += [dg.AssetKey([CONFIG_SCHEMA, table.name]) for table in CONFIG_TABLES]
-    all_jobs = jobs(streams)
+    checks = [
+        source_freshness(streams, settings.freshness),
+        *data_quality_checks(model.name for model in models),
+    ]
+    all_jobs = jobs(streams, checks)
     sync_job = next(job for job in all_jobs if job.name == SYNC_JOB)
     return dg.Definitions(
         assets=[
@@ -45,13 +49,12 @@ def build_definitions(
             config_asset(),
             *sql_model_assets(models, upstream, max_row_drop_percent=settings.max_row_drop_percent),
         ],
-        asset_checks=[
-            source_freshness(streams, settings.freshness),
-            *data_quality_checks(model.name for model in models),
-        ],
+        asset_checks=checks,
         jobs=all_jobs,
         schedules=[daily_sync_schedule(sync_job, partitions_def, settings)],
         resources={**resources_from_env(), **(resources or {})},
+        # Steps take turns on the warehouse anyway (pool of 1): one process per run, not one per step.
+        executor=dg.in_process_executor,
     )
 
 

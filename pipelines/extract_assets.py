@@ -8,7 +8,6 @@ An asset body is window → client → loader → metadata: the partition range 
 and the run report becomes metadata and the reconciliation check.
 """
 
-
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -93,7 +92,7 @@ def extract_asset(
                 yield dg.MaterializeResult(
                     asset_key=table_key(spec), metadata=_metadata(report, spec, counts[spec.table_name])
                 )
-            yield _reconciliation(engine, own, run_id)
+            yield reconciliation(engine, own, run_id)
 
     return extract
 
@@ -142,8 +141,10 @@ def _describe(report: RunReport) -> str:
 
 
 def _window_text(window: Window) -> str:
-    end = window.end.isoformat() if window.end else "now"
-    return f"[{window.start.isoformat()}, {end})"
+    def moment(value: datetime | None) -> str:
+        return f"{value.astimezone(UTC):%Y-%m-%d %H:%M:%S}" if value else "now"
+
+    return f"[{moment(window.start)}, {moment(window.end)}) UTC"
 
 
 def _table_counts(engine: sa.Engine, specs: tuple[StreamSpec, ...]) -> dict[str, int]:
@@ -156,13 +157,13 @@ def _table_counts(engine: sa.Engine, specs: tuple[StreamSpec, ...]) -> dict[str,
         }
 
 
-def _reconciliation(engine: sa.Engine, own: dg.AssetKey, run_id: str) -> dg.AssetCheckResult:
+def reconciliation(engine: sa.Engine, own: dg.AssetKey, run_id: str) -> dg.AssetCheckResult:
     """Read back what the run recorded: a run whose counts do not add up is a loader bug."""
     with engine.connect() as conn:
         row = conn.execute(
-            sa.select(sync_runs.c.status, sync_runs.c.fetched, sync_runs.c.loaded, sync_runs.c.rejected).where(
-                sync_runs.c.run_id == run_id
-            )
+            sa.select(
+                sync_runs.c.status, sync_runs.c.fetched, sync_runs.c.loaded, sync_runs.c.rejected
+            ).where(sync_runs.c.run_id == run_id)
         ).one_or_none()
     if row is None:
         return dg.AssetCheckResult(
@@ -173,7 +174,12 @@ def _reconciliation(engine: sa.Engine, own: dg.AssetKey, run_id: str) -> dg.Asse
         asset_key=own,
         check_name=RECONCILED,
         passed=passed,
-        metadata={"fetched": row.fetched, "loaded": row.loaded, "rejected": row.rejected, "status": row.status},
+        metadata={
+            "fetched": row.fetched,
+            "loaded": row.loaded,
+            "rejected": row.rejected,
+            "status": row.status,
+        },
     )
 
 
@@ -191,5 +197,8 @@ def _skipped(
             metadata={"dagster/row_count": counts[spec.table_name], "skipped": message},
         )
     yield dg.AssetCheckResult(
-        asset_key=table_key(stream.specs[0]), check_name=RECONCILED, passed=True, metadata={"skipped": message}
+        asset_key=table_key(stream.specs[0]),
+        check_name=RECONCILED,
+        passed=True,
+        metadata={"skipped": message},
     )

@@ -1,7 +1,7 @@
 """Jobs: `sync` (extract every stream over a partition range, write the reporting config, build every
-SQL model, run every check), `extract_<crm>` (one CRM's streams only) and `rebuild` (config, models and
-checks, no extraction). Runs carry a `barometer/crm-<source>` tag per CRM they call, which the run
-queue limits per CRM (dagster.yaml)."""
+SQL model, run every check), `extract_<crm>` (one CRM's streams only), `rebuild` (config, models and
+checks, no extraction) and `check` (the standalone checks on the tables as they are). Runs carry a
+`barometer/crm-<source>` tag per CRM they call, which the run queue limits per CRM (dagster.yaml)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from pipelines.extract_assets import CatalogStream, table_key
 
 SYNC_JOB = "sync"
 REBUILD_JOB = "rebuild"
+CHECK_JOB = "check"
 CRM_TAG_PREFIX = "barometer/crm-"
 
 
@@ -24,17 +25,22 @@ def crm_tags(sources: Iterable[str]) -> dict[str, str]:
     return {f"{CRM_TAG_PREFIX}{source}": "extract" for source in sources}
 
 
-def jobs(streams: Iterable[CatalogStream]) -> list[UnresolvedAssetJobDefinition]:
+def jobs(
+    streams: Iterable[CatalogStream], checks: Iterable[dg.AssetChecksDefinition]
+) -> list[UnresolvedAssetJobDefinition]:
     streams = list(streams)
     sources = list(dict.fromkeys(s.source for s in streams))
-    extract_keys = {source: [table_key(spec) for s in streams if s.source == source for spec in s.specs] for source in sources}
+    extract_keys = {
+        source: [table_key(spec) for s in streams if s.source == source for spec in s.specs]
+        for source in sources
+    }
     every_extract = dg.AssetSelection.assets(*(key for keys in extract_keys.values() for key in keys))
     return [
         dg.define_asset_job(
             SYNC_JOB,
             selection=dg.AssetSelection.all(),
             tags=crm_tags(sources),
-            description="Extract every stream over the partition range, then rebuild config, SQL models and checks.",
+            description="Extract every stream over the partition range, then rebuild config, models, checks.",
         ),
         *(
             dg.define_asset_job(
@@ -48,6 +54,11 @@ def jobs(streams: Iterable[CatalogStream]) -> list[UnresolvedAssetJobDefinition]
         dg.define_asset_job(
             REBUILD_JOB,
             selection=dg.AssetSelection.all() - every_extract,
-            description="Rewrite the reporting config and rebuild every SQL model and its checks; no extraction.",
+            description="Rewrite the reporting config, rebuild every SQL model, run checks; no extraction.",
+        ),
+        dg.define_asset_job(
+            CHECK_JOB,
+            selection=dg.AssetSelection.checks(*checks),
+            description="Run the data-quality and freshness checks on the tables as they are.",
         ),
     ]

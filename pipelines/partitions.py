@@ -53,7 +53,9 @@ def loaded_until(engine: sa.Engine, stream_name: str) -> datetime | None:
         if not table_columns(conn, sync_runs.schema, sync_runs.name):
             return None
         windows = conn.execute(
-            sa.select(sync_runs.c.window_start, sa.func.coalesce(sync_runs.c.window_end, sync_runs.c.started_at))
+            sa.select(
+                sync_runs.c.window_start, sa.func.coalesce(sync_runs.c.window_end, sync_runs.c.started_at)
+            )
             .where(sync_runs.c.stream == stream_name, sync_runs.c.status == "succeeded")
             .order_by(sync_runs.c.window_start)
         ).all()

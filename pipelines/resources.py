@@ -69,9 +69,9 @@ class CrmResource(EnvResource):
 
     @property
     def configured(self) -> bool:
-        return self.config_from_env() is not None
+        return self.crm_config() is not None
 
-    def config_from_env(self) -> object | None:
+    def crm_config(self) -> object | None:
         raise NotImplementedError
 
     @contextmanager
@@ -110,7 +110,7 @@ class SalesforceResource(CrmResource):
     domain: str | None = None
     max_api_share: str | None = None
 
-    def config_from_env(self) -> object | None:
+    def crm_config(self) -> object | None:
         return salesforce.config_from_env(self.environment())
 
 
@@ -123,12 +123,14 @@ class HubSpotResource(CrmResource):
         "access_token": hubspot_config.TOKEN_VAR,
         "base_url": hubspot_config.BASE_URL_VAR,
         "requests_per_10s": hubspot_config.REQUESTS_PER_10S_VAR,
+        "search_requests_per_second": hubspot_config.SEARCH_PER_SECOND_VAR,
     }
     access_token: str | None = None
     base_url: str | None = None
     requests_per_10s: str | None = None
+    search_requests_per_second: str | None = None
 
-    def config_from_env(self) -> object | None:
+    def crm_config(self) -> object | None:
         return hubspot.config_from_env(self.environment())
 
 
@@ -161,10 +163,3 @@ def resources_from_env(env: Mapping[str, str] | None = None) -> dict[str, dg.Con
         "reporting": ReportingResource.from_env(env),
         **{crm.SOURCE: crm.from_env(env) for crm in CRM_RESOURCES},
     }
-
-
-def configured_sources(env: Mapping[str, str] | None = None) -> list[str]:
-    """The CRMs with credentials in `env` (default: os.environ, read now)."""
-    env = os.environ if env is None else env
-    configs = {"salesforce": salesforce.config_from_env(env), "hubspot": hubspot.config_from_env(env)}
-    return [source for source, config in configs.items() if config is not None]

@@ -12,19 +12,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from models.engine import PROJECT_ROOT, make_engine
+from models.engine import PROJECT_ROOT
 from pipelines.extract_assets import stream_catalog
 from pipelines.jobs import SYNC_JOB
 from pipelines.partitions import catch_up_range, daily_partitions, loaded_until
-from pipelines.resources import configured_sources
+from pipelines.resources import CRM_RESOURCES
 from pipelines.settings import PipelineSettings
 
 Progress = Callable[[str], None]
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # progress replaces the log
 DAGSTER_HOME_VAR = "DAGSTER_HOME"
 DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
+# The run tags that make one run cover a partition range (what `dagster asset materialize
+# --partition-range` and single-run backfills set).
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,7 @@ def run_job(
     backfill policy is a single run)."""
     job = defs.resolve_job_def(job_name)
     run_id = str(uuid.uuid4())
-    tags = (
-        {ASSET_PARTITION_RANGE_START_TAG: partitions.start, ASSET_PARTITION_RANGE_END_TAG: partitions.end}
-        if partitions
-        else {}
-    )
+    tags = {RANGE_START_TAG: partitions.start, RANGE_END_TAG: partitions.end} if partitions else {}
     if progress is not None:
         instance.add_event_listener(run_id, _progress_listener(progress))
     started = datetime.now(UTC)
@@ -113,25 +112,35 @@ def catch_up(
 ) -> RunOutcome:
     """`barometer sync`: one run of the sync job over every partition from where the configured CRMs'
     loaded data stops through today (pipelines.partitions)."""
-    partitions = sync_range(settings, now=now or datetime.now(UTC))
+    partitions = sync_range(defs, settings, now=now or datetime.now(UTC))
     if progress:
         progress(f"Syncing {_range_text(partitions)} in one run…")
     return run_job(defs, SYNC_JOB, instance=instance, partitions=partitions, progress=progress)
 
 
-def sync_range(settings: PipelineSettings, *, now: datetime) -> dg.PartitionKeyRange:
-    """The partitions `catch_up` runs, read from the warehouse's record of successful windows."""
-    sources = configured_sources()
+def sync_range(defs: dg.Definitions, settings: PipelineSettings, *, now: datetime) -> dg.PartitionKeyRange:
+    """The partitions `catch_up` runs, read from the warehouse's record of successful windows of the
+    configured CRMs' streams (warehouse and CRMs as the definitions' resources name them)."""
+    sources = configured_crms(defs)
     streams = [s for s in stream_catalog() if s.source in sources]
-    engine = make_engine()
-    try:
+    with (
+        dg.build_resources({"warehouse": defs.resources["warehouse"]}) as resources,
+        resources.warehouse.engine() as engine,
+    ):
         loaded = [loaded_until(engine, s.name) for s in streams]
-    finally:
-        engine.dispose()
     return catch_up_range(daily_partitions(settings), loaded, overlap=settings.overlap, now=now)
 
 
-def partition_range(settings: PipelineSettings, start: str, end: str, *, now: datetime) -> dg.PartitionKeyRange:
+def configured_crms(defs: dg.Definitions) -> list[str]:
+    """The CRMs whose resource in `defs` has credentials (EnvVars resolved now)."""
+    crms = {crm.SOURCE: defs.resources[crm.SOURCE] for crm in CRM_RESOURCES}
+    with dg.build_resources(crms) as resources:
+        return [source for source in crms if getattr(resources, source).configured]
+
+
+def partition_range(
+    settings: PipelineSettings, start: str, end: str, *, now: datetime
+) -> dg.PartitionKeyRange:
     """The partitions from `start` to `end` (ISO dates, inclusive), or ValueError saying what is wrong."""
     partitions_def = daily_partitions(settings)
     with dg.partition_loading_context(effective_dt=now):
@@ -139,8 +148,8 @@ def partition_range(settings: PipelineSettings, start: str, end: str, *, now: da
         for name, key in (("start", start), ("end", end)):
             if not partitions_def.has_partition_key(key):
                 raise ValueError(
-                    f"--{name} {key} is not a day from {first} (BAROMETER_START_DATE) through {last} (today); "
-                    "write an ISO date in that span"
+                    f"--{name} {key} is not a day from {first} (BAROMETER_START_DATE) through {last} "
+                    "(today); write an ISO date in that span"
                 )
     if end < start:
         raise ValueError(f"--end {end} is before --start {start}")

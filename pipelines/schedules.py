@@ -1,7 +1,6 @@
 """The daily schedule: at the configured time and timezone, sync the previous day's partition (its
 window is complete by then) and rebuild everything downstream."""
 
-
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -36,6 +35,7 @@ def daily_sync_schedule(
         job=job,
         cron_schedule=f"{at.minute} {at.hour} * * *",
         execution_timezone=settings.timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING,  # on as soon as a daemon runs (dagster dev)
         description=f"Every day at {at:%H:%M} {settings.timezone}: sync the previous day, rebuild, check.",
     )
     def daily_sync(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:

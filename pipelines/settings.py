@@ -1,7 +1,7 @@
 """The pipeline's own settings, from BAROMETER_* environment variables read when the definitions are built
 (never at import):
 
-- `BAROMETER_START_DATE` (default `2024-01-01`): the first daily partition. Its window also takes in
+- `BAROMETER_START_DATE` (default `2025-01-01`): the first daily partition. Its window also takes in
   everything modified before it, so no record is out of reach whatever the date.
 - `BAROMETER_SCHEDULE_TIME` (default `02:00`): when the daily sync starts, `HH:MM`.
 - `BAROMETER_SCHEDULE_TIMEZONE` (default `BAROMETER_TIMEZONE`, else `UTC`): the IANA zone of the schedule
@@ -35,7 +35,7 @@ class PipelineSettingsError(ValueError):
 
 @dataclass(frozen=True)
 class PipelineSettings:
-    start_date: date = date(2024, 1, 1)
+    start_date: date = date(2025, 1, 1)
     schedule_time: time = time(2, 0)
     timezone: str = "UTC"  # of the schedule and of the partitions' days
     freshness: timedelta = timedelta(hours=36)
@@ -54,7 +54,9 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> PipelineSettings:
     return PipelineSettings(
         start_date=_date(value(START_DATE_VAR)) if value(START_DATE_VAR) else defaults.start_date,
         schedule_time=_time(value(SCHEDULE_TIME_VAR)) if value(SCHEDULE_TIME_VAR) else defaults.schedule_time,
-        timezone=_timezone(value(SCHEDULE_TIMEZONE_VAR) or value(REPORTING_TIMEZONE_VAR) or defaults.timezone),
+        timezone=_timezone(
+            value(SCHEDULE_TIMEZONE_VAR) or value(REPORTING_TIMEZONE_VAR) or defaults.timezone
+        ),
         freshness=timedelta(hours=_positive(FRESHNESS_HOURS_VAR, value(FRESHNESS_HOURS_VAR) or "36")),
         max_row_drop_percent=_percent(value(MAX_ROW_DROP_VAR) or "20"),
     )
@@ -64,7 +66,9 @@ def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise PipelineSettingsError(f"{START_DATE_VAR}={text!r} is not a date; write e.g. 2024-01-01") from None
+        raise PipelineSettingsError(
+            f"{START_DATE_VAR}={text!r} is not a date; write e.g. 2024-01-01"
+        ) from None
 
 
 def _time(text: str) -> time:

@@ -8,7 +8,6 @@ Each model asset also checks that its row count did not drop by more than the co
 its previous build.
 """
 
-
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
@@ -57,19 +56,20 @@ def config_asset() -> dg.AssetsDefinition:
         as_of = datetime.now(UTC)
         with context.resources.warehouse.engine() as engine:
             write_config(engine, config, as_of=as_of)
-        context.log.info(
-            f"reporting config: timezone {config.timezone}, currency {config.currency}, "
-            f"{len(config.fx_rates)} FX rate(s), {len(config.stage_mapping)} stage mapping(s), as of "
-            f"{as_of.isoformat()}"
-        )
-        summary = {
-            "settings": {"timezone": config.timezone, "currency": config.currency, "as_of": as_of.isoformat()},
-            "fx_rates": {"fx_rates": ", ".join(f"{c}={r}" for c, r in sorted(config.fx_rates.items())) or "none"},
-            "stage_mapping": {"entries": len(config.stage_mapping)},
-            "call_outcomes": {"entries": len(config.call_outcomes)},
+        metadata = {
+            "timezone": config.timezone,
+            "currency": config.currency,
+            "fx_rates": ", ".join(f"{code}={rate}" for code, rate in sorted(config.fx_rates.items()))
+            or "none",
+            "stage_mappings": len(config.stage_mapping),
+            "call_outcomes": len(config.call_outcomes),
+            "as_of": as_of.isoformat(),
         }
+        context.log.info(
+            "reporting config: " + ", ".join(f"{name} {value}" for name, value in metadata.items())
+        )
         for table in CONFIG_TABLES:
-            yield dg.MaterializeResult(asset_key=[CONFIG_SCHEMA, table.name], metadata=summary.get(table.name, {}))
+            yield dg.MaterializeResult(asset_key=[CONFIG_SCHEMA, table.name], metadata=metadata)
 
     return reporting_config
 
@@ -147,7 +147,9 @@ def _previous_row_count(instance: dg.DagsterInstance, key: dg.AssetKey) -> int |
     return value.value if isinstance(value, dg.IntMetadataValue) else None
 
 
-def row_count_check(key: dg.AssetKey, rows: int, previous: int | None, max_drop: float) -> dg.AssetCheckResult:
+def row_count_check(
+    key: dg.AssetKey, rows: int, previous: int | None, max_drop: float
+) -> dg.AssetCheckResult:
     """Passes unless the count fell by more than `max_drop` percent of the previous one."""
     dropped = 0.0 if not previous else max(0.0, 100.0 * (previous - rows) / previous)
     return dg.AssetCheckResult(

@@ -1,0 +1,108 @@
+"""`barometer demo`: the pipeline against the in-process CRM sandbox, in a fresh warehouse.
+
+The sandbox takes the place of the CRMs through the same environment variables a real install sets
+(its credentials, and its CA through REQUESTS_CA_BUNDLE), so the demo runs the same definitions and the
+same sync as `barometer sync`. Its reporting configuration maps the sandbox's custom stages and its
+second currency, written as the TOML file a user would write.
+"""
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from connectors.sandbox.org.stages import HUBSPOT_CUSTOM, SALESFORCE_CUSTOM_STAGE
+from connectors.sandbox.sandbox import Sandbox
+from models.engine import ENV_VAR as WAREHOUSE_VAR
+from models.engine import PROJECT_ROOT, warehouse_url
+from models.reporting import CONFIG_FILE_VAR
+from pipelines.settings import START_DATE_VAR
+
+DEFAULT_DEMO_WAREHOUSE = PROJECT_ROOT / "data" / "demo.duckdb"
+SANDBOX_FX_RATES = {"EUR": 1.08}
+DEMO_PARTITION_DAYS = timedelta(days=30)  # daily partitions up to the org's end; the first loads the rest
+# Only the token flow: the sandbox's other login variables would make the demo log in twice.
+SANDBOX_VARIABLES = (
+    "SALESFORCE_INSTANCE_URL",
+    "SALESFORCE_ACCESS_TOKEN",
+    "REQUESTS_CA_BUNDLE",
+    "HUBSPOT_BASE_URL",
+    "HUBSPOT_ACCESS_TOKEN",
+)
+# Settings of a real install that must not leak into the demo (the warehouse is chosen separately).
+CLEARED_PREFIXES = ("SALESFORCE_", "HUBSPOT_", "BAROMETER_")
+
+
+class DemoError(RuntimeError):
+    """The demo cannot start; the message says what to change."""
+
+
+def demo_warehouse(*, replace: bool) -> Path:
+    """The file the demo fills: BAROMETER_WAREHOUSE if set, else data/demo.duckdb. An existing file is
+    removed first: the demo's own file always, one named by BAROMETER_WAREHOUSE only with `replace`."""
+    if os.environ.get(WAREHOUSE_VAR, "").strip():
+        database = make_url(warehouse_url()).database or ""
+        if not database or database == ":memory:" or database.startswith("md:"):
+            raise DemoError(f"{WAREHOUSE_VAR} must name a DuckDB file for the demo (it builds a fresh one)")
+        path = Path(database).expanduser().resolve()
+        if path.exists() and not replace:
+            raise DemoError(
+                f"{path} ({WAREHOUSE_VAR}) already exists; the demo builds a fresh warehouse: pass --replace "
+                f"to overwrite it, or unset {WAREHOUSE_VAR} to use {DEFAULT_DEMO_WAREHOUSE}"
+            )
+    else:
+        path = DEFAULT_DEMO_WAREHOUSE
+    for stale in (path, path.with_name(path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sandbox_reporting_toml() -> str:
+    """Reporting configuration for the sandbox org: its EUR deals, its custom Salesforce stage and the
+    stages of its second HubSpot pipeline (connectors.sandbox.org.stages)."""
+    lines = [
+        "# Written by `barometer demo` for the sandbox org (models.reporting, BAROMETER_CONFIG_FILE).",
+        "",
+    ]
+    lines += ["[fx_rates]", *(f"{code} = {rate}" for code, rate in SANDBOX_FX_RATES.items()), ""]
+    mappings = [("salesforce", None, SALESFORCE_CUSTOM_STAGE.key, "appointment")]
+    funnel = ("appointment", "qualified", "proposal")
+    mappings += [
+        ("hubspot", HUBSPOT_CUSTOM.id, s.key, f)
+        for s, f in zip(HUBSPOT_CUSTOM.open_stages, funnel, strict=True)
+    ]
+    mappings += [("hubspot", HUBSPOT_CUSTOM.id, HUBSPOT_CUSTOM.won.key, "won")]
+    mappings += [("hubspot", HUBSPOT_CUSTOM.id, HUBSPOT_CUSTOM.lost.key, "lost")]
+    for source, pipeline, stage, funnel_stage in mappings:
+        lines += ["[[stage_mapping]]", f"source = {json.dumps(source)}"]
+        lines += [f"pipeline = {json.dumps(pipeline)}"] if pipeline else []
+        lines += [f"stage = {json.dumps(stage)}", f"funnel_stage = {json.dumps(funnel_stage)}", ""]
+    return "\n".join(lines)
+
+
+@contextmanager
+def sandbox_environment(box: Sandbox, warehouse: Path) -> Iterator[Path]:
+    """os.environ pointed at the sandbox and the demo warehouse (restored on exit); yields the path of
+    the reporting configuration file written beside the warehouse."""
+    saved = dict(os.environ)
+    config_file = warehouse.with_name(warehouse.stem + "-reporting.toml")
+    config_file.write_text(sandbox_reporting_toml(), encoding="utf-8")
+    credentials = box.credentials()
+    try:
+        for name in [n for n in os.environ if n.startswith(CLEARED_PREFIXES)]:
+            del os.environ[name]
+        os.environ.update({name: credentials[name] for name in SANDBOX_VARIABLES})
+        os.environ[WAREHOUSE_VAR] = str(warehouse)
+        os.environ[CONFIG_FILE_VAR] = str(config_file)
+        # Fewer partitions, less Dagster bookkeeping: the first one's window reaches back to the start.
+        end = box.summary.end if box.summary else datetime.now(UTC)
+        os.environ[START_DATE_VAR] = (end - DEMO_PARTITION_DAYS).date().isoformat()
+        yield config_file
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)

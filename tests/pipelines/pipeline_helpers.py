@@ -1,0 +1,91 @@
+"""Shared by the pipeline tests: the sandbox as environment variables, and what the sandbox and a
+warehouse hold, compared by record id, modification time and deletion."""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import duckdb
+import pytest
+
+from connectors.sandbox.sandbox import Sandbox
+from pipelines.demo import CLEARED_PREFIXES, SANDBOX_VARIABLES
+
+# raw table → sandbox query giving (id, modification time, is_deleted) the way the connectors land them
+SANDBOX_TABLES = {
+    "raw_salesforce.task": """select "Id", "SystemModstamp", "IsDeleted" from salesforce."Task"
+                              where "TaskSubtype" = 'Call'""",
+    "raw_salesforce.event": 'select "Id", "SystemModstamp", "IsDeleted" from salesforce."Event"',
+    "raw_salesforce.opportunity": 'select "Id", "SystemModstamp", "IsDeleted" from salesforce."Opportunity"',
+    **{
+        f"raw_hubspot.{name}": f"""select cast(id as varchar),
+                                   case when archived then archived_at else hs_lastmodifieddate end, archived
+                                   from hubspot."{name}" """
+        for name in ("calls", "meetings", "deals")
+    },
+}
+WAREHOUSE_ID = {"raw_salesforce": '"Id"', "raw_hubspot": "cast(id as varchar)"}
+
+
+@contextmanager
+def sandbox_environment(box: Sandbox, **extra: str) -> Iterator[None]:
+    """os.environ as a user pointing Barometer at the sandbox would set it (restored on exit)."""
+    credentials = box.credentials()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [n for n in os.environ if n.startswith(CLEARED_PREFIXES)]:
+            patch.delenv(name)
+        for name in SANDBOX_VARIABLES:
+            patch.setenv(name, credentials[name])
+        for name, value in extra.items():
+            patch.setenv(name, value)
+        yield
+
+
+def _naive(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def sandbox_state(box: Sandbox) -> dict[str, set[tuple]]:
+    cur = box.store.cursor()
+    return {
+        table: {(r[0], _naive(r[1]), r[2]) for r in cur.execute(sql).fetchall()}
+        for table, sql in SANDBOX_TABLES.items()
+    }
+
+
+def warehouse_state(path) -> dict[str, set[tuple]]:
+    with duckdb.connect(str(path), read_only=True) as db:
+        return {
+            table: {
+                (r[0], _naive(r[1]), r[2])
+                for r in db.execute(
+                    f"select {WAREHOUSE_ID[table.split('.')[0]]}, _source_updated_at, _is_deleted "
+                    f"from {table}"
+                ).fetchall()
+            }
+            for table in SANDBOX_TABLES
+        }
+
+
+def expected_core_counts(box: Sandbox) -> dict[str, int]:
+    """Rows each core table must hold for the org the sandbox generated (KPI contract, section 2)."""
+    cur = box.store.cursor()
+    reps = cur.execute(
+        """select count(distinct rep) from (
+               select coalesce(nullif(lower(trim("Email")), ''), 'salesforce:' || "Id") as rep
+               from salesforce."User"
+               union all
+               select coalesce(nullif(lower(trim(email)), ''), 'hubspot:' || id) from hubspot.owners)"""
+    ).fetchone()[0]
+    summary = box.summary
+    return {
+        "core.reps": reps,
+        "core.activities": summary.calls + summary.meetings,
+        "core.deals": summary.deals,
+    }
+
+
+def table_counts(path, tables) -> dict[str, int]:
+    with duckdb.connect(str(path), read_only=True) as db:
+        return {table: db.execute(f"select count(*) from {table}").fetchone()[0] for table in tables}

@@ -1,0 +1,121 @@
+"""The barometer CLI: `demo` from a fresh checkout as a subprocess, `sync` and `backfill` in-process
+against the sandbox and a Dagster instance under DAGSTER_HOME, and clear failures."""
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pipeline_helpers import expected_core_counts, sandbox_environment, table_counts
+
+from connectors.sandbox.org.config import OrgConfig
+from connectors.sandbox.sandbox import Sandbox, SandboxConfig
+from pipelines.cli import main
+from pipelines.demo import sandbox_reporting_toml
+
+ROOT = Path(__file__).resolve().parents[2]
+BAROMETER = Path(sys.executable).with_name("barometer")
+TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+CORE = ("core.reps", "core.activities", "core.deals", "core.deal_stage_history")
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("SALESFORCE_", "HUBSPOT_", "BAROMETER_", "DAGSTER_", "REQUESTS_CA_BUNDLE"))
+    }
+    return env | extra
+
+
+def test_demo_builds_a_fresh_warehouse_matching_the_generated_org(tmp_path):
+    warehouse = tmp_path / "demo" / "warehouse.duckdb"
+    end = TODAY.date().isoformat()
+    result = subprocess.run(
+        [str(BAROMETER), "demo", "--activities", "3000", "--days", "45", "--end", end],
+        cwd=tmp_path,
+        env=clean_env(BAROMETER_WAREHOUSE=str(warehouse)),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Demo: the sandbox org synced and built" in result.stdout
+    assert ", 0 failed" in result.stdout
+    assert f"Warehouse: {warehouse}" in result.stdout
+    assert "▶ extract_salesforce_task" in result.stderr  # progress, step by step
+    org = OrgConfig(seed=42, reps=24, teams=3, days=45, end=TODAY, activities=3000)
+    with Sandbox(SandboxConfig(org=org)) as box:
+        expected = expected_core_counts(box)
+    counts = table_counts(warehouse, CORE)
+    for table, rows in expected.items():
+        assert counts[table] == rows, table
+        assert f"{table:<28}{rows:>10,} rows" in result.stdout
+
+
+def test_demo_refuses_to_overwrite_a_named_warehouse_without_replace(tmp_path):
+    warehouse = tmp_path / "precious.duckdb"
+    warehouse.write_bytes(b"not yours")
+    result = CliRunner().invoke(main, ["demo"], env=clean_env(BAROMETER_WAREHOUSE=str(warehouse)))
+    assert result.exit_code == 2
+    assert "already exists" in result.output
+    assert "--replace" in result.output
+    assert warehouse.read_bytes() == b"not yours"
+
+
+def test_sync_without_any_crm_says_what_to_set(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith(("SALESFORCE_", "HUBSPOT_")):
+            monkeypatch.delenv(name)
+    result = CliRunner().invoke(main, ["sync"])
+    assert result.exit_code == 1
+    assert "no CRM is configured" in result.output
+    assert "HUBSPOT_ACCESS_TOKEN" in result.output
+    assert "barometer demo" in result.output
+
+
+def test_backfill_outside_the_partitions_is_refused(monkeypatch):
+    monkeypatch.setenv("BAROMETER_START_DATE", "2026-01-01")
+    result = CliRunner().invoke(main, ["backfill", "--start", "2025-12-01", "--end", "2026-01-10"])
+    assert result.exit_code == 1
+    assert "--start 2025-12-01 is not a day from 2026-01-01 (BAROMETER_START_DATE)" in result.output
+
+
+@pytest.fixture(scope="module")
+def box():
+    org = OrgConfig(seed=13, reps=6, teams=2, days=30, end=TODAY - timedelta(days=1), activities=1_000)
+    with Sandbox(SandboxConfig(org=org)) as sandbox:
+        yield sandbox
+
+
+def test_sync_and_backfill_run_against_the_dagster_home_instance_and_fail_clearly(box, tmp_path):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    warehouse = tmp_path / "warehouse.duckdb"
+    start = (TODAY - timedelta(days=2)).date().isoformat()
+    env = {"DAGSTER_HOME": str(home), "BAROMETER_WAREHOUSE": str(warehouse), "BAROMETER_START_DATE": start}
+    config = tmp_path / "reporting.toml"
+    config.write_text(sandbox_reporting_toml())
+    runner = CliRunner()
+    with sandbox_environment(box, **env, BAROMETER_CONFIG_FILE=str(config)):
+        synced = runner.invoke(main, ["sync"])
+        assert synced.exit_code == 0, synced.output
+        assert f"Synced {start} … {TODAY.date().isoformat()}" in synced.output
+        assert "raw: " in synced.output
+        assert table_counts(warehouse, ["core.activities"])["core.activities"] == 1_000
+        assert "checks: 37 passed, 0 failed" in synced.output
+
+    with sandbox_environment(box, **env, HUBSPOT_ACCESS_TOKEN="pat-na1-revoked"):
+        failed = runner.invoke(main, ["backfill", "--start", start, "--end", start])
+    assert failed.exit_code == 1
+    assert f"Backfilled {start} … {start} failed (Dagster run" in failed.output
+    assert "extract_hubspot_calls" in failed.output
+    assert "HUBSPOT_ACCESS_TOKEN" in failed.output
+    assert "run the same backfill again" in failed.output
+    assert (home / "history").is_dir()  # the runs are in DAGSTER_HOME, for `dagster dev` to show

@@ -1,0 +1,305 @@
+"""The definitions without any CRM: which assets, checks, jobs and schedule exist and how they connect,
+SQL files plugging in, settings, partitions and the catch-up range."""
+
+import re
+import shutil
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import pytest
+
+from connectors import hubspot, salesforce
+from connectors.hubspot import config as hubspot_config
+from connectors.salesforce import config as salesforce_config
+from models import reporting
+from models.raw import ensure_tables, sync_runs
+from models.reporting import CONFIG_TABLES
+from models.sqlmodels import SQL_ROOT, discover
+from pipelines.definitions import build_definitions, defs
+from pipelines.partitions import (
+    HISTORY_START,
+    catch_up_range,
+    daily_partitions,
+    extraction_window,
+    loaded_until,
+)
+from pipelines.resources import HubSpotResource, ReportingResource, SalesforceResource
+from pipelines.schedules import SCHEDULE_NAME
+from pipelines.settings import PipelineSettings, PipelineSettingsError, settings_from_env
+from pipelines.sql_assets import SqlDependencyError
+
+HUBSPOT_SPECS = (
+    hubspot.OWNERS,
+    hubspot.DEAL_PIPELINES,
+    hubspot.CALLS,
+    hubspot.CALL_ASSOCIATIONS,
+    hubspot.MEETINGS,
+    hubspot.MEETING_ASSOCIATIONS,
+    hubspot.DEALS,
+    hubspot.DEAL_STAGE_HISTORY,
+    hubspot.DEAL_ASSOCIATIONS,
+)
+SETTINGS = PipelineSettings(start_date=date(2026, 1, 1))
+
+
+def keys(definitions: dg.Definitions) -> set[str]:
+    return {key.to_user_string() for key in definitions.resolve_all_asset_keys()}
+
+
+def parents(definitions: dg.Definitions, key: str) -> set[str]:
+    node = definitions.resolve_asset_graph().get(dg.AssetKey.from_user_string(key))
+    return {parent.to_user_string() for parent in node.parent_keys}
+
+
+def test_every_landing_table_config_table_and_sql_model_is_an_asset():
+    definitions = build_definitions(SETTINGS)
+    raw = {f"raw_{s.source}/{s.name}" for s in (*salesforce.SPECS, *HUBSPOT_SPECS)}
+    config = {f"config/{table.name}" for table in CONFIG_TABLES}
+    models = {f"{m.schema}/{m.table}" for m in discover()}
+    assert {"core/reps", "core/activities", "core/deals", "core/deal_stage_history"} <= models
+    assert keys(definitions) == raw | config | models
+
+
+def test_a_stream_filling_several_tables_is_one_daily_multi_asset_run_once_per_range():
+    deals = build_definitions(SETTINGS).resolve_assets_def(dg.AssetKey(["raw_hubspot", "deals"]))
+    assert deals.partitions_def == daily_partitions(SETTINGS)
+    assert deals.backfill_policy == dg.BackfillPolicy.single_run()
+    assert deals.op.name == "extract_hubspot_deals"
+    assert {key.to_user_string() for key in deals.keys} == {
+        "raw_hubspot/deals",
+        "raw_hubspot/deal_stage_history",
+        "raw_hubspot/deal_associations",
+    }
+
+
+def test_sql_models_depend_on_the_assets_their_sql_reads():
+    definitions = build_definitions(SETTINGS)
+    assert parents(definitions, "core/reps") == {"raw_salesforce/user", "raw_hubspot/owners"}
+    deals = parents(definitions, "core/deals")
+    assert {"core/deal_stage_history", "config/fx_rates", "raw_hubspot/deal_associations"} <= deals
+    for model in discover():
+        assert parents(definitions, f"{model.schema}/{model.table}") == {
+            dep.replace(".", "/") for dep in model.dependencies
+        }
+
+
+def test_a_new_sql_file_becomes_an_asset_with_no_code_change(tmp_path):
+    shutil.copytree(SQL_ROOT / "core", tmp_path / "core")
+    (tmp_path / "marts").mkdir()
+    (tmp_path / "marts" / "rep_activity.sql").write_text(
+        "with counts as (select rep_id, count(*) as activities from core.activities group by rep_id)\n"
+        "select reps.rep_id, counts.activities from core.reps as reps join counts using (rep_id)\n"
+    )
+    definitions = build_definitions(SETTINGS, sql_root=tmp_path)
+    assert parents(definitions, "marts/rep_activity") == {"core/reps", "core/activities"}
+    checks = {
+        key.name
+        for key in definitions.resolve_asset_graph().asset_check_keys
+        if key.asset_key.path[0] == "marts"
+    }
+    assert checks == {"row_count_not_dropped"}
+
+
+def test_a_sql_file_reading_an_unknown_table_is_refused_with_its_name(tmp_path):
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "companies.sql").write_text("select * from raw_hubspot.companies")
+    with pytest.raises(SqlDependencyError, match=r"companies\.sql: reads raw_hubspot\.companies"):
+        build_definitions(SETTINGS, sql_root=tmp_path)
+
+
+def test_checks_jobs_schedule_and_resources_are_defined():
+    definitions = build_definitions(SETTINGS)
+    check_keys = {
+        (k.asset_key.to_user_string(), k.name) for k in definitions.resolve_asset_graph().asset_check_keys
+    }
+    for table in ("core/reps", "core/activities", "core/deals", "core/deal_stage_history"):
+        assert (table, "unique_key") in check_keys
+        assert (table, "row_count_not_dropped") in check_keys
+    assert {
+        ("core/activities", "rep_id_in_reps"),
+        ("core/activities", "deal_id_in_deals"),
+        ("core/deals", "rep_id_in_reps"),
+        ("core/deal_stage_history", "deal_id_in_deals"),
+        ("core/deals", "stages_mapped"),
+        ("core/deal_stage_history", "stages_mapped"),
+        ("core/deals", "currencies_convertible"),
+        ("raw_salesforce/task", "fresh"),
+        ("raw_hubspot/deals", "fresh"),
+        ("raw_hubspot/deals", "fetched_equals_loaded_plus_rejected"),
+    } <= check_keys
+    jobs = {job.name for job in definitions.get_repository_def().get_all_jobs()}
+    assert {"sync", "extract_salesforce", "extract_hubspot", "rebuild", "check"} <= jobs
+    sync = definitions.resolve_job_def("sync")
+    assert sync.tags == {"barometer/crm-salesforce": "extract", "barometer/crm-hubspot": "extract"}
+    assert definitions.resolve_job_def("extract_hubspot").tags == {"barometer/crm-hubspot": "extract"}
+    assert set(definitions.resources) == {"warehouse", "reporting", "salesforce", "hubspot"}
+
+
+def test_credentials_are_bound_as_environment_variables_never_as_values(monkeypatch):
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", "pat-na1-secret-value")
+    monkeypatch.delenv("SALESFORCE_INSTANCE_URL", raising=False)
+    hubspot_resource = build_definitions(SETTINGS).resources["hubspot"]
+    assert isinstance(hubspot_resource.access_token, dg.EnvVar)
+    assert hubspot_resource.access_token.env_var_name == "HUBSPOT_ACCESS_TOKEN"
+    assert build_definitions(SETTINGS).resources["salesforce"].instance_url is None
+
+
+@pytest.mark.parametrize(
+    ("resource", "module", "prefix"),
+    [
+        (SalesforceResource, salesforce_config, "SALESFORCE_"),
+        (HubSpotResource, hubspot_config, "HUBSPOT_"),
+        (ReportingResource, reporting, "BAROMETER_"),
+    ],
+)
+def test_each_resource_binds_every_variable_its_library_reads(resource, module, prefix):
+    declared = {
+        v for v in vars(module).values() if isinstance(v, str) and re.fullmatch(f"{prefix}[A-Z_0-9]+", v)
+    }
+    assert set(resource.VARIABLES.values()) == declared
+
+
+def test_dagster_loads_the_lazy_definitions_from_the_environment(monkeypatch):
+    monkeypatch.setenv("BAROMETER_START_DATE", "2026-02-01")
+    monkeypatch.setenv("BAROMETER_SCHEDULE_TIME", "05:45")
+    loaded = defs()
+    schedule = loaded.resolve_schedule_def(SCHEDULE_NAME)
+    assert schedule.cron_schedule == "45 5 * * *"
+    assert loaded.resolve_asset_graph().get(dg.AssetKey(["raw_salesforce", "task"])).partitions_def.start == (
+        datetime(2026, 2, 1, tzinfo=UTC)
+    )
+
+
+@pytest.mark.parametrize(
+    ("timezone", "scheduled", "partition"),
+    [
+        ("UTC", datetime(2026, 3, 10, 2, 0, tzinfo=UTC), "2026-03-09"),
+        ("Europe/Paris", datetime(2026, 3, 10, 2, 0, tzinfo=ZoneInfo("Europe/Paris")), "2026-03-09"),
+        ("America/New_York", datetime(2026, 3, 9, 2, 0, tzinfo=ZoneInfo("America/New_York")), "2026-03-08"),
+    ],
+)
+def test_the_daily_schedule_requests_the_previous_days_partition(timezone, scheduled, partition):
+    settings = PipelineSettings(start_date=date(2026, 1, 1), schedule_time=time(2, 0), timezone=timezone)
+    definitions = build_definitions(settings)
+    schedule = definitions.resolve_schedule_def(SCHEDULE_NAME)
+    assert schedule.execution_timezone == timezone
+    assert schedule.cron_schedule == "0 2 * * *"
+    with dg.build_schedule_context(
+        scheduled_execution_time=scheduled, repository_def=definitions.get_repository_def()
+    ) as context:
+        [request] = schedule.evaluate_tick(context).run_requests
+    assert request.partition_key == partition
+    assert request.run_key == partition
+    assert schedule.job_name == "sync"
+
+
+def test_the_schedule_skips_before_the_first_partition():
+    definitions = build_definitions(SETTINGS)
+    schedule = definitions.resolve_schedule_def(SCHEDULE_NAME)
+    with dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 1, 1, 2, tzinfo=UTC),
+        repository_def=definitions.get_repository_def(),
+    ) as context:
+        result = schedule.evaluate_tick(context)
+    assert result.run_requests == []
+    assert "precedes the first partition" in result.skip_message
+
+
+def test_settings_come_from_the_environment_and_errors_name_the_variable():
+    assert settings_from_env({}) == PipelineSettings()
+    settings = settings_from_env(
+        {
+            "BAROMETER_START_DATE": "2025-06-01",
+            "BAROMETER_SCHEDULE_TIME": "23:30",
+            "BAROMETER_TIMEZONE": "Europe/Paris",
+            "BAROMETER_FRESHNESS_HOURS": "12",
+            "BAROMETER_MAX_ROW_DROP_PERCENT": "5",
+        }
+    )
+    assert settings == PipelineSettings(
+        start_date=date(2025, 6, 1),
+        schedule_time=time(23, 30),
+        timezone="Europe/Paris",
+        freshness=timedelta(hours=12),
+        max_row_drop_percent=5.0,
+    )
+    assert (
+        settings_from_env({"BAROMETER_SCHEDULE_TIMEZONE": "UTC", "BAROMETER_TIMEZONE": "Asia/Tokyo"}).timezone
+        == "UTC"
+    )
+    for name, value in [
+        ("BAROMETER_START_DATE", "June"),
+        ("BAROMETER_SCHEDULE_TIME", "25:00"),
+        ("BAROMETER_SCHEDULE_TIMEZONE", "Mars/Olympus"),
+        ("BAROMETER_FRESHNESS_HOURS", "0"),
+        ("BAROMETER_MAX_ROW_DROP_PERCENT", "150"),
+    ]:
+        with pytest.raises(PipelineSettingsError, match=name):
+            settings_from_env({name: value})
+
+
+def test_a_partition_range_is_one_window_the_first_reaching_back_and_today_ending_now():
+    partitions = daily_partitions(SETTINGS)
+    now = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)
+    first = partitions.time_window_for_partition_key("2026-01-01")
+    assert extraction_window(partitions, first, now).start == HISTORY_START
+    later = dg.TimeWindow(
+        partitions.time_window_for_partition_key("2026-02-01").start,
+        partitions.time_window_for_partition_key("2026-02-10").end,
+    )
+    window = extraction_window(partitions, later, now)
+    assert (window.start, window.end) == (datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 2, 11, tzinfo=UTC))
+    today = partitions.time_window_for_partition_key("2026-03-10")
+    assert extraction_window(partitions, today, now).end == now
+
+
+def test_catch_up_starts_where_the_least_advanced_stream_stops_minus_the_overlap():
+    partitions = daily_partitions(SETTINGS)
+    now = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)
+    overlap = timedelta(minutes=5)
+    assert catch_up_range(partitions, [], overlap=overlap, now=now) == dg.PartitionKeyRange(
+        "2026-01-01", "2026-03-10"
+    )
+    assert catch_up_range(
+        partitions, [datetime(2026, 3, 8, 9, tzinfo=UTC), None], overlap=overlap, now=now
+    ) == dg.PartitionKeyRange("2026-01-01", "2026-03-10")
+    loaded = [datetime(2026, 3, 10, 9, tzinfo=UTC), datetime(2026, 3, 8, 0, 3, tzinfo=UTC)]
+    assert catch_up_range(partitions, loaded, overlap=overlap, now=now) == dg.PartitionKeyRange(
+        "2026-03-07", "2026-03-10"
+    )
+
+
+def test_loaded_until_follows_the_unbroken_span_of_successful_windows(tmp_path):
+    from models.engine import make_engine
+
+    engine = make_engine(tmp_path / "w.duckdb")
+    assert loaded_until(engine, "salesforce.task") is None  # no metadata tables yet
+    ensure_tables(engine, [])
+
+    def run(run_id, start, end, status="succeeded", stream="salesforce.task"):
+        with engine.begin() as conn:
+            conn.execute(
+                sync_runs.insert().values(
+                    run_id=run_id,
+                    stream=stream,
+                    window_start=start,
+                    window_end=end,
+                    started_at=end or datetime(2026, 3, 9, 12, tzinfo=UTC),
+                    status=status,
+                )
+            )
+
+    day = timedelta(days=1)
+    d1 = datetime(2026, 3, 1, tzinfo=UTC)
+    run("later-only", d1, d1 + day)
+    assert loaded_until(engine, "salesforce.task") is None  # nothing from the start of history
+    run("history", HISTORY_START, d1 + day / 2)
+    assert loaded_until(engine, "salesforce.task") == d1 + day
+    run("failed", d1 + day, d1 + 2 * day, status="failed")
+    run("after-a-gap", d1 + 3 * day, d1 + 4 * day)
+    assert loaded_until(engine, "salesforce.task") == d1 + day
+    run("incremental", d1 + day - timedelta(minutes=5), None)  # window_end NULL: up to when it ran
+    assert loaded_until(engine, "salesforce.task") == datetime(2026, 3, 9, 12, tzinfo=UTC)
+    assert loaded_until(engine, "hubspot.calls") is None
+    engine.dispose()

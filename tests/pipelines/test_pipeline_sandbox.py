@@ -1,0 +1,184 @@
+"""The whole graph, in-process, against the sandbox (a small org ending yesterday): a first sync, a
+catch-up after changes in the CRMs, and every check failing on a seeded problem and passing on clean
+data."""
+
+import shutil
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+import duckdb
+import pytest
+from pipeline_helpers import (
+    expected_core_counts,
+    sandbox_environment,
+    sandbox_state,
+    table_counts,
+    warehouse_state,
+)
+
+from connectors.sandbox.org.config import OrgConfig
+from connectors.sandbox.sandbox import Sandbox, SandboxConfig
+from models.engine import make_engine
+from pipelines.definitions import build_definitions
+from pipelines.demo import sandbox_reporting_toml
+from pipelines.extract_assets import reconciliation
+from pipelines.jobs import CHECK_JOB, REBUILD_JOB
+from pipelines.partitions import loaded_until
+from pipelines.resources import ReportingResource, WarehouseResource
+from pipelines.runs import catch_up, run_job
+from pipelines.settings import PipelineSettings
+
+MIDNIGHT = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+ORG = OrgConfig(seed=5, reps=6, teams=2, days=40, end=MIDNIGHT - timedelta(days=1), activities=1_500)
+SETTINGS = PipelineSettings(start_date=(MIDNIGHT - timedelta(days=3)).date())
+CORE = ("core.reps", "core.activities", "core.deals", "core.deal_stage_history")
+
+
+@pytest.fixture(scope="module")
+def box():
+    with Sandbox(SandboxConfig(org=ORG)) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def reporting_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("config") / "reporting.toml"
+    path.write_text(sandbox_reporting_toml(), encoding="utf-8")
+    return path
+
+
+def definitions(warehouse, reporting: ReportingResource) -> dg.Definitions:
+    """The definitions as `dagster dev` builds them in the sandbox's environment, on `warehouse`."""
+    return build_definitions(
+        SETTINGS, resources={"warehouse": WarehouseResource(location=str(warehouse)), "reporting": reporting}
+    )
+
+
+@pytest.fixture(scope="module")
+def instance():
+    with dg.DagsterInstance.ephemeral() as dagster_instance:
+        yield dagster_instance
+
+
+@pytest.fixture(scope="module")
+def synced(box, reporting_file, instance, tmp_path_factory):
+    """A first sync of everything into a fresh warehouse, with the sandbox's reporting config."""
+    warehouse = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    with sandbox_environment(box):
+        defs = definitions(warehouse, ReportingResource(config_file=str(reporting_file)))
+        outcome = catch_up(defs, SETTINGS, instance=instance)
+    return warehouse, defs, outcome
+
+
+def test_the_whole_graph_materializes_and_matches_the_sandbox(box, synced):
+    warehouse, defs, outcome = synced
+    assert outcome.success, outcome.failures
+    assert outcome.partitions == dg.PartitionKeyRange(
+        SETTINGS.start_date.isoformat(), MIDNIGHT.date().isoformat()
+    )
+    every_asset = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
+    assert set(outcome.metadata) == every_asset
+    assert warehouse_state(warehouse) == sandbox_state(box)
+    counts = table_counts(warehouse, CORE)
+    for table, expected in expected_core_counts(box).items():
+        assert counts[table] == expected, table
+    assert counts["core.deal_stage_history"] >= counts["core.deals"]  # every deal's current stage
+    metadata = outcome.metadata["raw_salesforce/task"]
+    assert metadata["fetched"] == metadata["loaded"] + metadata["rejected"] > 0
+    assert metadata["api_calls"] > 0
+    assert metadata["window_start"].startswith("2000-01-01")  # the first partition reaches back
+
+
+def test_every_check_passes_on_clean_data(synced):
+    _, defs, outcome = synced
+    every_check = {
+        (key.asset_key.to_user_string(), key.name) for key in defs.resolve_asset_graph().asset_check_keys
+    }
+    assert {(c.asset, c.name) for c in outcome.checks} == every_check
+    assert [c for c in outcome.checks if not c.passed] == []
+
+
+def test_a_sync_after_changes_catches_up_from_where_the_data_stops(box, synced, instance):
+    warehouse, defs, _ = synced
+    engine = make_engine(warehouse)
+    until = min(loaded_until(engine, name) for name in ("salesforce.task", "hubspot.deals"))
+    engine.dispose()
+    # The CRMs change after the last sync, as people keep working (in UTC, the sandbox clock's zone).
+    box.clock.advance(until.astimezone(UTC).replace(tzinfo=None) - timedelta(minutes=4) - box.clock.now)
+    assert len(box.mutations.random_changes(6)) == 6
+    with sandbox_environment(box):
+        outcome = catch_up(defs, SETTINGS, instance=instance)
+    assert outcome.success, outcome.failures
+    day_of = until - SETTINGS.overlap
+    assert outcome.partitions.start == day_of.date().isoformat()
+    assert warehouse_state(warehouse) == sandbox_state(box)
+
+
+@pytest.fixture
+def scratch(synced, tmp_path):
+    """A copy of the synced warehouse to damage."""
+    warehouse = tmp_path / "scratch.duckdb"
+    shutil.copy(synced[0], warehouse)
+    return warehouse
+
+
+def failed(outcome) -> set[tuple[str, str]]:
+    return {(c.asset, c.name) for c in outcome.checks if not c.passed}
+
+
+def test_default_config_leaves_the_sandboxs_custom_stages_and_euros_unmapped(box, instance, scratch):
+    with sandbox_environment(box):
+        defs = definitions(scratch, ReportingResource())  # no stage mapping or FX rate for the sandbox
+        outcome = run_job(defs, REBUILD_JOB, instance=instance)
+    assert outcome.success, outcome.failures
+    assert failed(outcome) == {
+        ("core/deals", "stages_mapped"),
+        ("core/deal_stage_history", "stages_mapped"),
+        ("core/deals", "currencies_convertible"),
+    }
+    sample = next(c for c in outcome.checks if c.name == "currencies_convertible").metadata["sample"]
+    assert sample == [{"currency": "EUR", "deals": sample[0]["deals"]}]
+
+
+def test_duplicates_orphans_and_stale_sources_fail_their_checks(box, instance, reporting_file, scratch):
+    with duckdb.connect(str(scratch)) as db:
+        db.execute("insert into core.deals select * from core.deals limit 1")
+        db.execute("delete from core.reps where rep_id in (select rep_id from core.activities limit 1)")
+        db.execute("update raw_meta.sync_runs set window_end = window_end - interval 3 day")
+    with sandbox_environment(box):
+        defs = definitions(scratch, ReportingResource(config_file=str(reporting_file)))
+        outcome = run_job(defs, CHECK_JOB, instance=instance)
+    assert outcome.success, outcome.failures
+    assert {("core/deals", "unique_key"), ("core/activities", "rep_id_in_reps")} <= failed(outcome)
+    assert {name for asset, name in failed(outcome) if asset.startswith("raw_")} == {"fresh"}
+    assert ("core/deal_stage_history", "unique_key") not in failed(outcome)
+
+
+def test_a_row_count_drop_fails_its_check(box, instance, reporting_file, scratch):
+    with duckdb.connect(str(scratch)) as db:
+        db.execute("delete from raw_hubspot.calls")
+        db.execute(
+            'delete from raw_salesforce.task where "Id" > (select median("Id") from raw_salesforce.task)'
+        )
+    with sandbox_environment(box):
+        defs = definitions(scratch, ReportingResource(config_file=str(reporting_file)))
+        outcome = run_job(defs, REBUILD_JOB, instance=instance)
+    assert outcome.success, outcome.failures
+    assert ("core/activities", "row_count_not_dropped") in failed(outcome)
+    assert ("core/reps", "row_count_not_dropped") not in failed(outcome)
+
+
+def test_a_run_whose_counts_do_not_add_up_fails_reconciliation(scratch):
+    engine = make_engine(scratch)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "update raw_meta.sync_runs set fetched = fetched + 1 where run_id = "
+            "(select max(run_id) from raw_meta.sync_runs where stream = 'salesforce.task')"
+        )
+        run_id = conn.exec_driver_sql(
+            "select max(run_id) from raw_meta.sync_runs where stream = 'salesforce.task'"
+        ).scalar_one()
+    key = dg.AssetKey(["raw_salesforce", "task"])
+    assert not reconciliation(engine, key, run_id).passed
+    assert not reconciliation(engine, key, "no-such-run").passed
+    engine.dispose()
