@@ -145,11 +145,144 @@ DEAL_STAGE_HISTORY = _doc(
     ),
 )
 
+# -- marts (contract section 3) ------------------------------------------------------------------------
+
+_AS_OF = "When the marts were built: one value per build; nothing dated after it counts."
+_REP = "The rep (core.reps.rep_id) credited."
+_REP_NAME = "The rep's name (core.reps.name); NULL when the rep is not in core.reps."
+_WIN_RATE = "deals_won / (deals_won + deals_lost); NULL when both are 0."
+_ARPS = (
+    "Revenue of the won deals / their number with a convertible amount, rounded half away from zero to "
+    "cents; NULL when none."
+)
+_CYCLE = "Mean of (closed_on − created_at date) over the won deals, in days; NULL when none."
+
+REP_DAILY_ACTIVITY = _doc(
+    "Activity per rep and reporting-timezone date (one row where a count is > 0); deleted activities "
+    "and anything after as_of excluded.",
+    activity_date="The reporting-timezone date.",
+    rep_id=_REP,
+    rep_name=_REP_NAME,
+    calls="Calls that occurred on the date.",
+    connected_calls="Of those, calls with outcome connected.",
+    call_minutes="Sum of the known call durations / 60; 0 when none is known.",
+    meetings_booked="Meetings (any outcome) whose booked_at falls on the date, at or before as_of.",
+    meetings_held="Held meetings (outcome NULL, scheduled or completed; at or before as_of) on the date.",
+    first_appointments=(
+        "Held meetings on the date that are their prospect's first (smallest occurred_at, then activity_id "
+        "as text); a meeting without prospect never is."
+    ),
+    connect_rate="connected_calls / calls; NULL when no calls.",
+    appointment_rate="meetings_booked / connected_calls; NULL when no connected calls.",
+    as_of=_AS_OF,
+)
+
+REP_WEEKLY_SCORECARD = _doc(
+    "Inputs, results, revenue target, magic number and activity barometer per rep and ISO week; a row "
+    "where a count is > 0 or a revenue target covers a day of the week (future weeks included).",
+    week_start="Monday of the ISO week (reporting timezone).",
+    rep_id=_REP,
+    rep_name=_REP_NAME,
+    calls="Calls that occurred in the week.",
+    connected_calls="Of those, connected.",
+    meetings_held="Held meetings that occurred in the week.",
+    first_appointments="First appointments that occurred in the week.",
+    deals_created="The rep's deals created in the week.",
+    proposals="The rep's deals whose reached_proposal_at falls in the week.",
+    deals_won="The rep's deals won with closed_on in the week.",
+    deals_lost="The rep's deals closed and not won with closed_on in the week.",
+    revenue_won="Sum of amount_reporting of the deals won in the week; 0 when none.",
+    win_rate=_WIN_RATE,
+    avg_revenue_per_sale=_ARPS,
+    avg_sales_cycle_days=_CYCLE,
+    revenue_target=(
+        "The week's share of the rep's targets (per day, the sum over the target rows covering it of "
+        "revenue_target / days in the period), rounded to cents; NULL when no day is covered."
+    ),
+    attainment_pct="100 × revenue_won / revenue_target (unrounded); NULL when the target is NULL or 0.",
+    required_first_appointments=(
+        "The magic number: revenue_target / (arps × a2p × p2c) over [week_start − 91 days, week_start), "
+        "each factor the team's where the rep's is NULL or 0; 0 when the target is 0; NULL when a factor "
+        "is still NULL or 0 or there is no target."
+    ),
+    activity_barometer_pct=(
+        "100 × first_appointments / required_first_appointments (100 = on pace); NULL when the magic "
+        "number is NULL or 0."
+    ),
+    as_of=_AS_OF,
+)
+
+FUNNEL_MONTHLY = _doc(
+    "The rep's first appointments by the month they occurred, and how many led to a proposal and a win.",
+    cohort_month="First day of the month the first appointments occurred in (reporting timezone).",
+    rep_id=_REP,
+    rep_name=_REP_NAME,
+    first_appointments="First appointments of the cohort.",
+    reached_proposal=(
+        "Of those, how many have a live deal (any rep's) with the prospect whose reached_proposal_at is at "
+        "or after the appointment and at or before as_of."
+    ),
+    won="Of those, how many have such a deal that is won (whatever its close date).",
+    appointment_to_proposal_rate="reached_proposal / first_appointments.",
+    proposal_to_win_rate="won / reached_proposal; NULL when reached_proposal is 0.",
+    as_of=_AS_OF,
+)
+
+REP_PEER_COMPARISON = _doc(
+    "Each rep's results per calendar quarter beside the team's (all reps' deals closed in the quarter); "
+    "a row for each rep with a deal closed in the quarter.",
+    quarter_start="First day of the calendar quarter of closed_on.",
+    rep_id=_REP,
+    rep_name=_REP_NAME,
+    deals_won="Deals won with closed_on in the quarter.",
+    deals_lost="Deals closed and not won with closed_on in the quarter.",
+    win_rate=_WIN_RATE,
+    avg_revenue_per_sale=_ARPS,
+    avg_sales_cycle_days=_CYCLE,
+    team_win_rate="The win rate over all reps' deals closed in the quarter.",
+    team_avg_revenue_per_sale="Revenue per sale over all reps' won deals of the quarter, rounded to cents.",
+    team_avg_sales_cycle_days="Sales cycle over all reps' won deals of the quarter.",
+    revenue_per_sale_vs_team_pct="100 × (avg_revenue_per_sale / team_avg_revenue_per_sale − 1), unrounded.",
+    sales_cycle_vs_team_pct="100 × (avg_sales_cycle_days / team_avg_sales_cycle_days − 1).",
+    win_rate_vs_team_pts="100 × (win_rate − team_win_rate).",
+    as_of=_AS_OF,
+)
+
+DEAL_FACTS = _doc(
+    "One row per live deal for drill-down: the core.deals columns with the rep's name, the sales cycle, "
+    "the prospect's first appointment and the activity before the close.",
+    **{name: text for name, text in DEALS.columns.items() if name in ("deal_id", "source", "crm_id")},
+    deal_name=DEALS.columns["deal_name"],
+    rep_id=DEALS.columns["rep_id"],
+    rep_name=_REP_NAME,
+    **{
+        name: text
+        for name, text in DEALS.columns.items()
+        if name not in ("deal_id", "source", "crm_id", "deal_name", "rep_id")
+    },
+    sales_cycle_days=(
+        "closed_on − created_at date in days (won or lost); NULL while open or while closed_on is after "
+        "the as-of date."
+    ),
+    first_appointment_at="When the prospect's first appointment occurred, whoever held it.",
+    calls_before_close=(
+        "All reps' calls with the prospect dated on or before closed_on (open: at or before as_of); 0 "
+        "without prospect."
+    ),
+    meetings_before_close="All reps' held meetings with the prospect, counted the same way.",
+    as_of=_AS_OF,
+)
+
 DOCS: Mapping[str, TableDoc] = MappingProxyType(
     {
         "core.reps": REPS,
         "core.activities": ACTIVITIES,
         "core.deals": DEALS,
         "core.deal_stage_history": DEAL_STAGE_HISTORY,
+        "marts.rep_daily_activity": REP_DAILY_ACTIVITY,
+        "marts.rep_weekly_scorecard": REP_WEEKLY_SCORECARD,
+        "marts.funnel_monthly": FUNNEL_MONTHLY,
+        "marts.rep_peer_comparison": REP_PEER_COMPARISON,
+        "marts.deal_facts": DEAL_FACTS,
     }
 )

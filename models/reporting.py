@@ -12,6 +12,8 @@ Sources, read when `reporting_config_from_env` is called (never at import):
   (`source`, `value`, `outcome`). Its entries replace the default entry with the same key
   (source, pipeline, stage) / (source, value), or extend the defaults; a rate in `BAROMETER_FX_RATES`
   wins over the file's rate for the same currency.
+- `BAROMETER_TARGETS_FILE`: optional revenue-targets CSV (models.targets), read by `write_config` into
+  config.revenue_targets, its malformed rows into config.target_rejects.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+
+from models.targets import TARGETS_FILE_VAR, TargetsFileError, TargetsLoad, read_targets
 
 TIMEZONE_VAR = "BAROMETER_TIMEZONE"
 CURRENCY_VAR = "BAROMETER_CURRENCY"
@@ -217,11 +221,14 @@ class ReportingConfig:
     )  # 1 unit = rate × reporting currency (read-only copy)
     stage_mapping: tuple[StageMapping, ...] = DEFAULT_STAGE_MAPPING
     call_outcomes: tuple[tuple[str, str, str], ...] = DEFAULT_CALL_OUTCOMES  # (source, raw value, outcome)
+    targets_file: Path | None = None  # revenue-targets CSV (models.targets); None = no targets
 
     def __post_init__(self) -> None:
         # Frozen all the way down: a copy of the rates, read-only, and tuples.
         object.__setattr__(self, "fx_rates", MappingProxyType(dict(self.fx_rates)))
         object.__setattr__(self, "stage_mapping", tuple(self.stage_mapping))
+        if self.targets_file is not None:
+            object.__setattr__(self, "targets_file", Path(self.targets_file))
         object.__setattr__(
             self, "call_outcomes", tuple(tuple(e) if isinstance(e, list) else e for e in self.call_outcomes)
         )
@@ -276,12 +283,15 @@ def reporting_config_from_env(env: Mapping[str, str] | None = None) -> Reporting
     fx_rates.update(parse_fx_rates(env.get(FX_RATES_VAR, "")))
     _check_reporting_rate(fx_rates, currency)
 
+    targets_file = env.get(TARGETS_FILE_VAR, "").strip()
+
     return ReportingConfig(
         timezone=timezone,
         currency=currency,
         fx_rates=fx_rates,
         stage_mapping=tuple(stage_mapping.values()),
         call_outcomes=tuple(call_outcomes.values()),
+        targets_file=Path(targets_file).expanduser() if targets_file else None,
     )
 
 
@@ -488,7 +498,53 @@ call_outcomes_table = sa.Table(
     comment="Call dispositions → normalised outcomes (connected, busy, no_answer, ...).",
 )
 
-CONFIG_TABLES = (settings_table, fx_rates_table, stage_mapping_table, call_outcomes_table)
+revenue_targets_table = sa.Table(
+    "revenue_targets",
+    _META,
+    _column(
+        "rep_email",
+        sa.String(),
+        "The rep's e-mail, lower-cased (matched to core.reps.email).",
+        nullable=False,
+    ),
+    _column("period_start", sa.Date(), "First day of the period (inclusive).", nullable=False),
+    _column("period_end", sa.Date(), "Last day of the period (inclusive).", nullable=False),
+    _column(
+        "revenue_target",
+        sa.Numeric(18, 2),
+        "Revenue target for the period in the reporting currency; overlapping rows add up.",
+        nullable=False,
+    ),
+    comment="Revenue targets per rep and period from the CSV in BAROMETER_TARGETS_FILE (empty without one).",
+)
+
+target_rejects_table = sa.Table(
+    "target_rejects",
+    _META,
+    _column("file", sa.String(), "The targets file.", nullable=False),
+    _column("line", sa.Integer(), "Line of the rejected row (the header is line 1).", nullable=False),
+    _column("problem", sa.String(), "What is wrong with the row.", nullable=False),
+    comment="Malformed rows of the revenue-targets file, left out of config.revenue_targets.",
+)
+
+CONFIG_TABLES = (
+    settings_table,
+    fx_rates_table,
+    stage_mapping_table,
+    call_outcomes_table,
+    revenue_targets_table,
+    target_rejects_table,
+)
+
+
+def load_targets(config: ReportingConfig) -> TargetsLoad:
+    """The revenue targets of `config.targets_file` (none without a file)."""
+    if config.targets_file is None:
+        return TargetsLoad((), ())
+    try:
+        return read_targets(config.targets_file)
+    except TargetsFileError as exc:
+        raise ReportingConfigError(str(exc)) from None
 
 
 def write_config(engine: sa.Engine, config: ReportingConfig, *, as_of: datetime) -> None:
@@ -513,9 +569,21 @@ def write_config(engine: sa.Engine, config: ReportingConfig, *, as_of: datetime)
         for m in config.stage_mapping
     ]
     outcomes = [{"source": s, "value": v, "outcome": o} for s, v, o in config.call_outcomes]
+    loaded = load_targets(config)
+    targets = [
+        {
+            "rep_email": t.rep_email,
+            "period_start": t.period_start,
+            "period_end": t.period_end,
+            "revenue_target": t.revenue_target,
+        }
+        for t in loaded.targets
+    ]
+    rejects = [{"file": r.file, "line": r.line, "problem": r.problem} for r in loaded.rejects]
     with engine.begin() as conn:
         conn.execute(sa.schema.CreateSchema(CONFIG_SCHEMA, if_not_exists=True))
-        for table, rows in zip(CONFIG_TABLES, (settings, rates, mapping, outcomes), strict=True):
+        all_rows = (settings, rates, mapping, outcomes, targets, rejects)
+        for table, rows in zip(CONFIG_TABLES, all_rows, strict=True):
             table.drop(conn, checkfirst=True)
             table.create(conn)
             if rows:

@@ -135,19 +135,22 @@ class HubSpotResource(CrmResource):
 
 
 class ReportingResource(EnvResource):
-    """Reporting timezone, currency and FX rates, stage mapping per pipeline and call-disposition
-    mapping (models.reporting: the BAROMETER_* variables and the optional TOML configuration file)."""
+    """Reporting timezone, currency and FX rates, stage mapping per pipeline, call-disposition mapping
+    and revenue targets (models.reporting: the BAROMETER_* variables, the optional TOML configuration
+    file and the targets CSV)."""
 
     VARIABLES: ClassVar[Mapping[str, str]] = {
         "timezone": reporting.TIMEZONE_VAR,
         "currency": reporting.CURRENCY_VAR,
         "fx_rates": reporting.FX_RATES_VAR,
         "config_file": reporting.CONFIG_FILE_VAR,
+        "targets_file": reporting.TARGETS_FILE_VAR,
     }
     timezone: str | None = None
     currency: str | None = None
     fx_rates: str | None = None
     config_file: str | None = None
+    targets_file: str | None = None
 
     def reporting_config(self) -> reporting.ReportingConfig:
         return reporting.reporting_config_from_env(self.environment())

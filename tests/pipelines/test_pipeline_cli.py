@@ -2,6 +2,7 @@
 against the sandbox and a Dagster instance under DAGSTER_HOME, and clear failures."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -109,7 +110,7 @@ def test_sync_and_backfill_run_against_the_dagster_home_instance_and_fail_clearl
         assert f"Synced {start} … {TODAY.date().isoformat()}" in synced.output
         assert "raw: " in synced.output
         assert table_counts(warehouse, ["core.activities"])["core.activities"] == 1_000
-        assert "checks: 37 passed, 0 failed" in synced.output
+        assert re.search(r"checks: \d+ passed, 0 failed", synced.output), synced.output
 
     with sandbox_environment(box, **env, HUBSPOT_ACCESS_TOKEN="pat-na1-revoked"):
         failed = runner.invoke(main, ["backfill", "--start", start, "--end", start])

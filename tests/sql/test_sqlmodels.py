@@ -133,9 +133,12 @@ def test_unreadable_file_is_an_error_naming_it(tmp_path):
         discover(tmp_path)
 
 
+CORE_DOCS = {name: doc for name, doc in DOCS.items() if name.startswith("core.")}
+
+
 def test_every_core_column_is_documented_in_table_order(engine):
     build_core(engine)
-    for name, doc in DOCS.items():
+    for name, doc in CORE_DOCS.items():
         schema, table = name.split(".")
         columns = fetch(
             engine,
@@ -154,12 +157,12 @@ def test_materialize_writes_table_and_column_comments(engine):
         engine,
         "select table_name, column_name, comment from duckdb_columns() where schema_name = 'core'",
     )
-    assert len(comments) == sum(len(doc.columns) for doc in DOCS.values())
+    assert len(comments) == sum(len(doc.columns) for doc in CORE_DOCS.values())
     for row in comments:
         assert row["comment"] == DOCS[f"core.{row['table_name']}"].columns[row["column_name"]]
     tables = fetch(engine, "select table_name, comment from duckdb_tables() where schema_name = 'core'")
     assert {t["table_name"]: t["comment"] for t in tables} == {
-        name.split(".")[1]: doc.description for name, doc in DOCS.items()
+        name.split(".")[1]: doc.description for name, doc in CORE_DOCS.items()
     }
     assert "deal_currency_code" in DOCS["core.deals"].columns["currency"]
 
