@@ -260,12 +260,18 @@ def demo(seed, reps, teams, days, end, activities, replace) -> None:
     click.echo(f"Reporting config: {config_file}")
     query = (
         f"import duckdb; duckdb.connect({str(warehouse)!r}, read_only=True)"
-        ".sql('from core.deals limit 5').show()"
+        ".sql('from marts.rep_weekly_scorecard where revenue_target is not null "
+        "order by week_start desc, rep_id limit 10').show()"
     )
     click.echo("\nWhere to look:")
     click.echo(f'  {sys.executable} -c "{query}"')
-    click.echo("  tables: core.reps, core.activities, core.deals, core.deal_stage_history, raw_salesforce.*,")
-    click.echo("          raw_hubspot.*, raw_meta.sync_runs (one row per extraction, with its counts)")
+    for line in (
+        "  marts (docs/metrics.md): marts.rep_weekly_scorecard (magic number, barometer),",
+        "    marts.rep_daily_activity, marts.funnel_monthly, marts.rep_peer_comparison, marts.deal_facts",
+        "  core: core.reps, core.activities, core.deals, core.deal_stage_history",
+        "  raw: raw_salesforce.*, raw_hubspot.*, raw_meta.sync_runs (one row per extraction and its counts)",
+    ):
+        click.echo(line)
     click.echo(
         "  the pipeline in Dagster's UI: `barometer sandbox`, export what it prints, then `dagster dev`"
     )

@@ -39,7 +39,9 @@ def build_definitions(
     upstream += [dg.AssetKey([CONFIG_SCHEMA, table.name]) for table in CONFIG_TABLES]
     checks = [
         source_freshness(streams, settings.freshness),
-        *data_quality_checks(model.name for model in models),
+        *data_quality_checks(
+            [*(model.name for model in models), *(f"{CONFIG_SCHEMA}.{table.name}" for table in CONFIG_TABLES)]
+        ),
     ]
     all_jobs = jobs(streams, checks)
     sync_job = next(job for job in all_jobs if job.name == SYNC_JOB)

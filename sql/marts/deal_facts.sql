@@ -47,14 +47,15 @@ prospect_activities as (
         )
 ),
 
--- A prospect's first appointment: its held meeting with the smallest (occurred_at, activity_id).
+-- A prospect's first appointment: its held meeting with the smallest (occurred_at, activity_id); only
+-- its time is needed, the smallest occurred_at.
 first_appointments as (
     select
         prospect_id,
-        occurred_at as first_appointment_at
+        min(occurred_at) as first_appointment_at
     from prospect_activities
     where activity_type = 'meeting'
-    qualify row_number() over (partition by prospect_id order by occurred_at, activity_id) = 1
+    group by prospect_id
 ),
 
 live_deals as (

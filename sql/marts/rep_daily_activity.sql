@@ -21,11 +21,18 @@ settings as (
     from config.settings
 ),
 
+-- Live activities with the flags every count below needs; timestamps are turned into reporting-timezone
+-- dates only for the rows that count.
 live_activities as (
     select
-        activities.*,
-        cast(timezone(settings.timezone, activities.occurred_at) as date) as occurred_on,
-        cast(timezone(settings.timezone, activities.booked_at) as date) as booked_on,
+        activities.activity_id,
+        activities.rep_id,
+        activities.prospect_id,
+        activities.activity_type,
+        activities.outcome,
+        activities.duration_seconds,
+        activities.occurred_at,
+        activities.booked_at,
         activities.activity_type = 'meeting'
             and coalesce(activities.outcome, 'scheduled') in ('scheduled', 'completed')
             and activities.occurred_at <= settings.as_of as is_held
@@ -34,68 +41,60 @@ live_activities as (
     where not activities.is_deleted
 ),
 
--- A prospect's first appointment: its held meeting with the smallest (occurred_at, activity_id).
+-- A prospect's first appointment: its held meeting with the smallest (occurred_at, activity_id)
+-- (activity_id is unique, so the order is total). It counts for its rep, even when that rep is NULL.
 first_appointments as (
     select
-        activity_id,
-        rep_id,
-        occurred_on
+        -- (the rep wrapped in a struct, which is never NULL: arg_min skips NULL values)
+        arg_min({'rep_id': rep_id}, {'occurred_at': occurred_at, 'activity_id': activity_id}).rep_id
+            as rep_id,
+        min(occurred_at) as occurred_at
     from live_activities
     where is_held and prospect_id is not null
-    qualify row_number() over (partition by prospect_id order by occurred_at, activity_id) = 1
+    group by prospect_id
 ),
 
-calls as (
-    select
-        calls.rep_id,
-        calls.occurred_on as activity_date,
-        count(*) as calls,
-        count(*) filter (where calls.outcome = 'connected') as connected_calls,
-        coalesce(sum(calls.duration_seconds), 0) / 60.0 as call_minutes
-    from live_activities as calls
-    cross join settings
-    where calls.activity_type = 'call' and calls.occurred_at <= settings.as_of
-    group by 1, 2
-),
-
-booked as (
-    select
-        meetings.rep_id,
-        meetings.booked_on as activity_date,
-        count(*) as meetings_booked
-    from live_activities as meetings
-    cross join settings
-    where meetings.activity_type = 'meeting' and meetings.booked_at <= settings.as_of
-    group by 1, 2
-),
-
-held as (
+-- One row per counted event, keyed by rep and date: calls and held meetings on the date they occurred,
+-- booked meetings on the date they were booked, first appointments on their date. One aggregation.
+events as (
     select
         rep_id,
-        occurred_on as activity_date,
-        count(*) as meetings_held
+        occurred_at as event_at,
+        activity_type = 'call' as is_call,
+        activity_type = 'call' and outcome = 'connected' as is_connected,
+        case when activity_type = 'call' then duration_seconds end as call_seconds,
+        is_held,
+        false as is_booked,
+        false as is_first
     from live_activities
-    where is_held
-    group by 1, 2
-),
-
-firsts as (
-    select
-        rep_id,
-        occurred_on as activity_date,
-        count(*) as first_appointments
+    cross join settings
+    where
+        rep_id is not null
+        and ((activity_type = 'call' and occurred_at <= settings.as_of) or is_held)
+    union all
+    select rep_id, booked_at, false, false, null, false, true, false
+    from live_activities
+    cross join settings
+    where rep_id is not null and activity_type = 'meeting' and booked_at <= settings.as_of
+    union all
+    select rep_id, occurred_at, false, false, null, false, false, true
     from first_appointments
-    group by 1, 2
+    where rep_id is not null
 ),
 
 rep_days as (
-    select rep_id, activity_date from calls
-    union
-    select rep_id, activity_date from booked
-    union
-    select rep_id, activity_date from held
-    union
-    select rep_id, activity_date from firsts
+    select
+        events.rep_id,
+        cast(timezone(settings.timezone, events.event_at) as date) as activity_date,
+        count(*) filter (where events.is_call) as calls,
+        count(*) filter (where events.is_connected) as connected_calls,
+        coalesce(sum(events.call_seconds), 0) / 60.0 as call_minutes,
+        count(*) filter (where events.is_booked) as meetings_booked,
+        count(*) filter (where events.is_held) as meetings_held,
+        count(*) filter (where events.is_first) as first_appointments
+    from events
+    cross join settings
+    group by 1, 2
 ),
 
 final as (
@@ -103,23 +102,18 @@ final as (
         rep_days.activity_date,
         rep_days.rep_id,
         reps.name as rep_name,
-        coalesce(calls.calls, 0) as calls,
-        coalesce(calls.connected_calls, 0) as connected_calls,
-        cast(coalesce(calls.call_minutes, 0) as double) as call_minutes,
-        coalesce(booked.meetings_booked, 0) as meetings_booked,
-        coalesce(held.meetings_held, 0) as meetings_held,
-        coalesce(firsts.first_appointments, 0) as first_appointments,
-        calls.connected_calls / nullif(calls.calls, 0) as connect_rate,
-        coalesce(booked.meetings_booked, 0) / nullif(calls.connected_calls, 0) as appointment_rate,
+        rep_days.calls,
+        rep_days.connected_calls,
+        cast(rep_days.call_minutes as double) as call_minutes,
+        rep_days.meetings_booked,
+        rep_days.meetings_held,
+        rep_days.first_appointments,
+        rep_days.connected_calls / nullif(rep_days.calls, 0) as connect_rate,
+        rep_days.meetings_booked / nullif(rep_days.connected_calls, 0) as appointment_rate,
         settings.as_of
     from rep_days
     cross join settings
     left join core.reps as reps on reps.rep_id = rep_days.rep_id
-    left join calls on calls.rep_id = rep_days.rep_id and calls.activity_date = rep_days.activity_date
-    left join booked on booked.rep_id = rep_days.rep_id and booked.activity_date = rep_days.activity_date
-    left join held on held.rep_id = rep_days.rep_id and held.activity_date = rep_days.activity_date
-    left join firsts on firsts.rep_id = rep_days.rep_id and firsts.activity_date = rep_days.activity_date
-    where rep_days.rep_id is not null
 )
 
 select * from final

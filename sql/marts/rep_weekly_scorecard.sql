@@ -30,7 +30,12 @@ as_of_dates as (
 
 live_activities as (
     select
-        activities.*,
+        activities.activity_id,
+        activities.rep_id,
+        activities.prospect_id,
+        activities.activity_type,
+        activities.outcome,
+        activities.occurred_at,
         cast(date_trunc('week', timezone(settings.timezone, activities.occurred_at)) as date) as week_start,
         activities.activity_type = 'meeting'
             and coalesce(activities.outcome, 'scheduled') in ('scheduled', 'completed')
@@ -40,17 +45,28 @@ live_activities as (
     where not activities.is_deleted and activities.occurred_at <= settings.as_of
 ),
 
--- A prospect's first appointment: its held meeting with the smallest (occurred_at, activity_id).
+-- A prospect's first appointment: its held meeting with the smallest (occurred_at, activity_id)
+-- (activity_id is unique, so the order is total): one aggregation, no sort. The columns are wrapped in a
+-- struct, which is never NULL (arg_min skips NULL values, and rep_id may be NULL).
 first_appointments as (
     select
-        activity_id,
-        rep_id,
+        first.activity_id,
+        first.rep_id,
         prospect_id,
         occurred_at,
-        week_start
-    from live_activities
-    where is_held and prospect_id is not null
-    qualify row_number() over (partition by prospect_id order by occurred_at, activity_id) = 1
+        first.week_start
+    from (
+        select
+            prospect_id,
+            min(occurred_at) as occurred_at,
+            arg_min(
+                {'activity_id': activity_id, 'rep_id': rep_id, 'week_start': week_start},
+                {'occurred_at': occurred_at, 'activity_id': activity_id}
+            ) as first
+        from live_activities
+        where is_held and prospect_id is not null
+        group by prospect_id
+    )
 ),
 
 live_deals as (
@@ -184,36 +200,61 @@ windows as (
     cross join settings
 ),
 
+-- Each first appointment's earliest proposal (on or after it) among its prospect's live deals, found
+-- once: the appointment reached a proposal within a window when that proposal is before the window's end.
+appointment_proposals as (
+    select
+        appointments.activity_id,
+        appointments.rep_id,
+        appointments.occurred_at,
+        min(deals.proposal_at) as next_proposal_at
+    from first_appointments as appointments
+    left join live_deals as deals
+        on deals.prospect_id = appointments.prospect_id
+        and deals.proposal_at >= appointments.occurred_at
+    where appointments.rep_id is not null
+    group by 1, 2, 3
+),
+
 window_appointments as (
     select
         windows.week_start,
         appointments.rep_id,
         appointments.activity_id,
-        count(deals.deal_id) > 0 as has_proposal
+        coalesce(appointments.next_proposal_at < windows.window_end_at, false) as has_proposal
     from windows
-    inner join first_appointments as appointments
+    inner join appointment_proposals as appointments
         on appointments.occurred_at >= windows.window_start_at
         and appointments.occurred_at < windows.window_end_at
-    left join live_deals as deals
-        on deals.prospect_id = appointments.prospect_id
-        and deals.proposal_at >= appointments.occurred_at
-        and deals.proposal_at < windows.window_end_at
-    where appointments.rep_id is not null
-    group by 1, 2, 3
+),
+
+-- Closed deals summed per rep and closing week first: a window [week_start - 91, week_start) of a Monday
+-- is exactly the 13 whole weeks before it.
+closed_deal_weeks as (
+    select
+        rep_id,
+        cast(date_trunc('week', counted_closed_on) as date) as close_week,
+        sum(amount_reporting) filter (where is_won) as won_amount,
+        count(amount_reporting) filter (where is_won) as won_with_amount,
+        count(*) filter (where proposal_at is not null and is_won) as proposals_won,
+        count(*) filter (where proposal_at is not null) as proposals_closed
+    from live_deals
+    where rep_id is not null and counted_closed_on is not null
+    group by 1, 2
 ),
 
 window_deals as (
     select
         windows.week_start,
         deals.rep_id,
-        deals.is_won,
-        deals.amount_reporting,
-        deals.proposal_at
+        deals.won_amount,
+        deals.won_with_amount,
+        deals.proposals_won,
+        deals.proposals_closed
     from windows
-    inner join live_deals as deals
-        on deals.counted_closed_on >= windows.week_start - 91
-        and deals.counted_closed_on < windows.week_start
-    where deals.rep_id is not null
+    inner join closed_deal_weeks as deals
+        on deals.close_week >= windows.week_start - 91
+        and deals.close_week < windows.week_start
 ),
 
 rep_factors as (
@@ -227,10 +268,8 @@ rep_factors as (
         select
             week_start,
             rep_id,
-            sum(amount_reporting) filter (where is_won)
-                / nullif(count(amount_reporting) filter (where is_won), 0) as arps,
-            count(*) filter (where proposal_at is not null and is_won)
-                / nullif(count(*) filter (where proposal_at is not null), 0) as p2c
+            sum(won_amount) / nullif(cast(sum(won_with_amount) as bigint), 0) as arps,
+            cast(sum(proposals_won) as bigint) / nullif(cast(sum(proposals_closed) as bigint), 0) as p2c
         from window_deals
         group by 1, 2
     ) as deals
@@ -255,10 +294,8 @@ team_factors as (
     left join (
         select
             week_start,
-            sum(amount_reporting) filter (where is_won)
-                / nullif(count(amount_reporting) filter (where is_won), 0) as arps,
-            count(*) filter (where proposal_at is not null and is_won)
-                / nullif(count(*) filter (where proposal_at is not null), 0) as p2c
+            sum(won_amount) / nullif(cast(sum(won_with_amount) as bigint), 0) as arps,
+            cast(sum(proposals_won) as bigint) / nullif(cast(sum(proposals_closed) as bigint), 0) as p2c
         from window_deals
         group by 1
     ) as deals on deals.week_start = windows.week_start

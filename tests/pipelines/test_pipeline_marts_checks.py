@@ -1,0 +1,184 @@
+"""The marts' checks (KPI contract, section 3) on the sandbox: each mart's key is unique, its share-type
+ratios within [0, 1], and its totals reconcile with core. All pass on a synced warehouse and each fails
+on a seeded problem: a duplicated row, a share of 1.5, an altered total."""
+
+import shutil
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+import duckdb
+import pytest
+from pipeline_helpers import sandbox_environment
+
+from connectors.sandbox.org.config import OrgConfig
+from connectors.sandbox.sandbox import Sandbox, SandboxConfig
+from models.core_docs import DOCS
+from models.sqlmodels import SQL_ROOT
+from pipelines.checks import MARTS, RECONCILIATIONS
+from pipelines.definitions import build_definitions
+from pipelines.demo import sandbox_reporting_toml
+from pipelines.jobs import CHECK_JOB
+from pipelines.resources import ReportingResource, WarehouseResource
+from pipelines.runs import catch_up, run_job
+from pipelines.settings import PipelineSettings
+
+MIDNIGHT = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+# Long enough for deals closed in two quarters.
+ORG = OrgConfig(seed=11, reps=6, teams=2, days=120, end=MIDNIGHT - timedelta(days=1), activities=1_200)
+SETTINGS = PipelineSettings(start_date=(MIDNIGHT - timedelta(days=2)).date())
+RECONCILED = {(c.table.replace(".", "/"), c.name) for c in RECONCILIATIONS}
+
+
+def asset(table: str) -> str:
+    return table.replace(".", "/")
+
+
+def rule_checks() -> set[tuple[str, str]]:
+    return {
+        (asset(table), name)
+        for table, rules in MARTS.items()
+        for name in ("unique_key", *(f"{column}_within_0_1" for column in rules.shares))
+    }
+
+
+@pytest.fixture(scope="module")
+def box():
+    with Sandbox(SandboxConfig(org=ORG)) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def instance():
+    with dg.DagsterInstance.ephemeral() as dagster_instance:
+        yield dagster_instance
+
+
+@pytest.fixture(scope="module")
+def reporting(tmp_path_factory) -> ReportingResource:
+    path = tmp_path_factory.mktemp("config") / "reporting.toml"
+    path.write_text(sandbox_reporting_toml(), encoding="utf-8")
+    return ReportingResource(config_file=str(path))
+
+
+def definitions(warehouse, reporting: ReportingResource) -> dg.Definitions:
+    return build_definitions(
+        SETTINGS, resources={"warehouse": WarehouseResource(location=str(warehouse)), "reporting": reporting}
+    )
+
+
+@pytest.fixture(scope="module")
+def synced(box, instance, reporting, tmp_path_factory):
+    """A first sync of everything (marts included, every check run) into a fresh warehouse."""
+    warehouse = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    with sandbox_environment(box):
+        outcome = catch_up(definitions(warehouse, reporting), SETTINGS, instance=instance)
+    assert outcome.success, outcome.failures
+    return warehouse, outcome
+
+
+def check_damaged(
+    box, instance, reporting, synced, tmp_path, *statements: str
+) -> dict[tuple[str, str], object]:
+    """Run the `check` job on a copy of the synced warehouse after `statements`: the marts' checks by key."""
+    warehouse = tmp_path / "damaged.duckdb"
+    shutil.copy(synced[0], warehouse)
+    with duckdb.connect(str(warehouse)) as db:
+        for statement in statements:
+            db.execute(statement)
+    with sandbox_environment(box):
+        outcome = run_job(definitions(warehouse, reporting), CHECK_JOB, instance=instance)
+    assert outcome.success, outcome.failures
+    return {(c.asset, c.name): c for c in outcome.checks if c.asset.startswith("marts/")}
+
+
+def failed(checks) -> set[tuple[str, str]]:
+    return {key for key, check in checks.items() if not check.passed}
+
+
+def test_the_rules_are_declared_once_per_mart_and_name_documented_columns():
+    assert set(MARTS) == {f"marts.{path.stem}" for path in (SQL_ROOT / "marts").glob("*.sql")}
+    for table, rules in MARTS.items():
+        assert set(rules.key) | set(rules.shares) <= set(DOCS[table].columns), table
+    # appointment_rate = meetings_booked / connected_calls is a ratio, not a share: it may exceed 1.
+    assert "appointment_rate" not in MARTS["marts.rep_daily_activity"].shares
+    check_keys = {
+        (key.asset_key.to_user_string(), key.name)
+        for key in build_definitions(SETTINGS).resolve_asset_graph().asset_check_keys
+    }
+    assert rule_checks() | RECONCILED <= check_keys
+
+
+def test_every_mart_check_passes_on_clean_data(synced):
+    warehouse, outcome = synced
+    checks = {(c.asset, c.name): c for c in outcome.checks}
+    assert rule_checks() | RECONCILED <= set(checks)
+    assert [key for key in rule_checks() | RECONCILED if not checks[key].passed] == []
+    with duckdb.connect(str(warehouse), read_only=True) as db:  # the totals reconcile something
+        assert db.execute("select sum(revenue_won) from marts.rep_weekly_scorecard").fetchone()[0] > 0
+        assert (
+            db.execute("select count(distinct quarter_start) from marts.rep_peer_comparison").fetchone()[0]
+            > 1
+        )
+
+
+def test_a_duplicated_row_fails_its_marts_unique_key(box, instance, reporting, synced, tmp_path):
+    checks = check_damaged(
+        box,
+        instance,
+        reporting,
+        synced,
+        tmp_path,
+        *(f"insert into {table} select * from {table} limit 1" for table in MARTS),
+    )
+    assert {(asset(table), "unique_key") for table in MARTS} <= failed(checks)
+    assert not any(name.endswith("_within_0_1") for _, name in failed(checks))
+    sample = checks[("marts/deal_facts", "unique_key")].metadata["sample"]
+    assert [row["copies"] for row in sample] == ["2"]
+
+
+def test_a_share_above_1_fails_and_a_ratio_above_1_does_not(box, instance, reporting, synced, tmp_path):
+    statements = [
+        f"update {table} set {column} = 1.5 where rowid = (select min(rowid) from {table})"
+        for table, rules in MARTS.items()
+        for column in rules.shares
+    ]
+    checks = check_damaged(
+        box,
+        instance,
+        reporting,
+        synced,
+        tmp_path,
+        *statements,
+        "update marts.rep_daily_activity set appointment_rate = 3.0",
+        # within a cent per row of rounding: still reconciles
+        "update marts.rep_weekly_scorecard set revenue_won = revenue_won + 0.01 "
+        "where rowid = (select min(rowid) from marts.rep_weekly_scorecard)",
+    )
+    shares = {key for key in rule_checks() if key[1] != "unique_key"}
+    assert failed(checks) == shares
+    assert checks[("marts/rep_daily_activity", "connect_rate_within_0_1")].metadata["sample"] == [
+        {"connect_rate": "1.5", "rows": "1"}
+    ]
+
+
+def test_altered_totals_fail_the_reconciliations_with_core(box, instance, reporting, synced, tmp_path):
+    checks = check_damaged(
+        box,
+        instance,
+        reporting,
+        synced,
+        tmp_path,
+        "update marts.rep_weekly_scorecard set revenue_won = revenue_won + 100 "
+        "where rowid = (select min(rowid) from marts.rep_weekly_scorecard where revenue_won > 0)",
+        "update marts.rep_peer_comparison set deals_won = deals_won + 1, deals_lost = deals_lost - 1 "
+        "where rowid = (select min(rowid) from marts.rep_peer_comparison where deals_lost > 0)",
+        "delete from marts.deal_facts where rowid = (select min(rowid) from marts.deal_facts)",
+    )
+    assert failed(checks) == RECONCILED
+    (revenue,) = checks[("marts/rep_weekly_scorecard", "totals_reconcile_with_core")].metadata["sample"]
+    assert float(revenue["mart_revenue_won"]) - float(revenue["core_revenue_won"]) == pytest.approx(100)
+    assert revenue["mart_deals_won"] == revenue["core_deals_won"]
+    (quarter,) = checks[("marts/rep_peer_comparison", "deals_reconcile_with_core")].metadata["sample"]
+    assert int(quarter["mart_deals_won"]) == int(quarter["core_deals_won"]) + 1
+    (rows,) = checks[("marts/deal_facts", "rows_reconcile_with_core")].metadata["sample"]
+    assert int(rows["mart_rows"]) == int(rows["core_rows"]) - 1
