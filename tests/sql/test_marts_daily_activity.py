@@ -72,8 +72,9 @@ def rows(raw_template, tmp_path_factory):
         _meeting("hubspot:30", ANN, "hubspot:P3", "2024-06-03 10:00", "2024-05-31 23:30", "scheduled"),
         # Held without prospect: never a first appointment.
         _meeting("salesforce:m6", ANN, None, "2024-05-09 12:00", "2024-05-09 11:00"),
-        # P4: first appointment held by nobody: no row.
+        # P4: first appointment held by nobody: no row; Bob's later meeting is held, not a first.
         _meeting("salesforce:m7", None, "salesforce:P4", "2024-05-09 12:00"),
+        _meeting("salesforce:m9", BOB, "salesforce:P4", "2024-05-09 13:00"),
         # P5: deleted, no-show and rescheduled: nothing held, nothing booked (booked_at unknown).
         _meeting("salesforce:m8", ANN, "salesforce:P5", "2024-05-10 08:00", is_deleted=True),
         _meeting("hubspot:50", ANN, "hubspot:P5", "2024-05-10 09:00", outcome="no_show"),
@@ -108,6 +109,7 @@ EXPECTED = [
     ("2024-06-01", ANN, "Ann", 0, 0, 0.0, 1, 0, 0, None, None),
     ("2024-05-07", BOB, "Bob", 1, 0, 0.0, 0, 0, 0, 0.0, None),
     ("2024-05-08", BOB, "Bob", 0, 0, 0.0, 0, 1, 1, None, None),
+    ("2024-05-09", BOB, "Bob", 0, 0, 0.0, 0, 1, 0, None, None),
     ("2024-05-06", GHOST, None, 1, 0, 0.0, 0, 0, 0, 0.0, None),
 ]
 
