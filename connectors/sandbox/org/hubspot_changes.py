@@ -13,7 +13,7 @@ import numpy as np
 
 from connectors.sandbox.hubspot import objects as hs
 from connectors.sandbox.org.clock import Clock
-from connectors.sandbox.org.sampling import pick_id
+from connectors.sandbox.org.sampling import pick_id, sample_ids
 from connectors.sandbox.store import Store
 
 OWNED_OBJECTS = tuple(hs.HOBJECTS)  # every CRM object type has hubspot_owner_id
@@ -357,17 +357,7 @@ class HubSpotChanges:
         hobject = self._object(obj)
         with self.store.write() as cur:
             if ids is None:
-                live = [
-                    r[0]
-                    for r in cur.execute(
-                        f'SELECT id FROM hubspot."{obj}" WHERE NOT archived ORDER BY id'
-                    ).fetchall()
-                ]
-                ids = (
-                    sorted(self.rng.choice(live, min(count, len(live)), replace=False).tolist())
-                    if live
-                    else []
-                )
+                ids = sample_ids(cur, self.rng, f'hubspot."{obj}"', "id", "NOT archived", count)
             numbers = [int(i) for i in ids]
             found = cur.execute(
                 f'SELECT count(*) FROM hubspot."{obj}" WHERE id IN (SELECT unnest(?))', [numbers]

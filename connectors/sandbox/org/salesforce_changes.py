@@ -14,7 +14,7 @@ import numpy as np
 from connectors.sandbox.org.clock import Clock
 from connectors.sandbox.org.reps import INTEGRATION_USER_EMAIL
 from connectors.sandbox.org.salesforce_records import FIRST_RECORD_NUMBER
-from connectors.sandbox.org.sampling import pick_id
+from connectors.sandbox.org.sampling import pick_id, sample_ids
 from connectors.sandbox.org.sfids import sf_number
 from connectors.sandbox.salesforce.ids import sf_id
 from connectors.sandbox.salesforce.objects import KEY_PREFIXES, SOBJECTS
@@ -412,17 +412,7 @@ class SalesforceChanges:
         now = self.clock.now_ms()
         with self.store.write() as cur:
             if ids is None:
-                live = [
-                    r[0]
-                    for r in cur.execute(
-                        f'SELECT Id FROM salesforce."{obj}" WHERE NOT IsDeleted ORDER BY Id'
-                    ).fetchall()
-                ]
-                ids = (
-                    sorted(self.rng.choice(live, min(count, len(live)), replace=False).tolist())
-                    if live
-                    else []
-                )
+                ids = sample_ids(cur, self.rng, f'salesforce."{obj}"', "Id", "NOT IsDeleted", count)
             found = cur.execute(
                 f'SELECT count(*) FROM salesforce."{obj}" WHERE Id IN (SELECT unnest(?))', [ids]
             ).fetchone()[0]
