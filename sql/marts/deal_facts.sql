@@ -27,14 +27,12 @@ as_of_dates as (
     from settings
 ),
 
--- Calls and held meetings that happened (at or before as_of), with their reporting-timezone date.
+-- Calls and held meetings that happened (at or before as_of).
 prospect_activities as (
     select
-        activities.activity_id,
         activities.prospect_id,
         activities.activity_type,
-        activities.occurred_at,
-        cast(timezone(settings.timezone, activities.occurred_at) as date) as occurred_on
+        activities.occurred_at
     from core.activities as activities
     cross join settings
     where
@@ -47,33 +45,29 @@ prospect_activities as (
         )
 ),
 
--- A prospect's first appointment: its held meeting with the smallest (occurred_at, activity_id); only
--- its time is needed, the smallest occurred_at.
-first_appointments as (
+-- Per prospect, one aggregation: the times of its calls and of its held meetings, and its first
+-- appointment (its held meeting with the smallest (occurred_at, activity_id); only its time is needed,
+-- the smallest occurred_at).
+prospects as (
     select
         prospect_id,
-        min(occurred_at) as first_appointment_at
+        list(occurred_at) filter (where activity_type = 'call') as call_times,
+        list(occurred_at) filter (where activity_type = 'meeting') as meeting_times,
+        min(occurred_at) filter (where activity_type = 'meeting') as first_appointment_at
     from prospect_activities
-    where activity_type = 'meeting'
     group by prospect_id
 ),
 
+-- An activity's reporting-timezone date is on or before closed_on exactly when it happened before the
+-- local midnight that starts the next day (no time-zone conversion per activity). An open deal has no
+-- cut-off.
 live_deals as (
-    select deals.*
-    from core.deals as deals
-    where not deals.is_deleted
-),
-
-before_close as (
     select
-        deals.deal_id,
-        count(*) filter (where activities.activity_type = 'call') as calls_before_close,
-        count(*) filter (where activities.activity_type = 'meeting') as meetings_before_close
-    from live_deals as deals
-    inner join prospect_activities as activities
-        on activities.prospect_id = deals.prospect_id
-        and (deals.closed_on is null or activities.occurred_on <= deals.closed_on)
-    group by 1
+        deals.*,
+        timezone(settings.timezone, cast(deals.closed_on + 1 as timestamp)) as cutoff_at
+    from core.deals as deals
+    cross join settings
+    where not deals.is_deleted
 ),
 
 final as (
@@ -104,15 +98,26 @@ final as (
                     then deals.closed_on - cast(timezone(as_of_dates.timezone, deals.created_at) as date)
             end as double
         ) as sales_cycle_days,
-        first_appointments.first_appointment_at,
-        coalesce(before_close.calls_before_close, 0) as calls_before_close,
-        coalesce(before_close.meetings_before_close, 0) as meetings_before_close,
+        prospects.first_appointment_at,
+        -- each deal counts its prospect's calls and held meetings before the cut-off in the prospect's
+        -- lists (about 20 a prospect) instead of joining every activity to every deal of its prospect
+        coalesce(
+            len(
+                list_filter(prospects.call_times, lambda t: deals.cutoff_at is null or t < deals.cutoff_at)
+            ),
+            0
+        ) as calls_before_close,
+        coalesce(
+            len(
+                list_filter(prospects.meeting_times, lambda t: deals.cutoff_at is null or t < deals.cutoff_at)
+            ),
+            0
+        ) as meetings_before_close,
         as_of_dates.as_of
     from live_deals as deals
     cross join as_of_dates
     left join core.reps as reps on reps.rep_id = deals.rep_id
-    left join first_appointments on first_appointments.prospect_id = deals.prospect_id
-    left join before_close on before_close.deal_id = deals.deal_id
+    left join prospects on prospects.prospect_id = deals.prospect_id
 )
 
 select * from final

@@ -21,7 +21,11 @@ settings as (
 ),
 
 held_meetings as (
-    select activities.*
+    select
+        activities.activity_id,
+        activities.rep_id,
+        activities.prospect_id,
+        activities.occurred_at
     from core.activities as activities
     cross join settings
     where
@@ -31,16 +35,27 @@ held_meetings as (
         and activities.occurred_at <= settings.as_of
 ),
 
--- A prospect's first appointment: its held meeting with the smallest (occurred_at, activity_id).
+-- A prospect's first appointment: its held meeting with the smallest (occurred_at, activity_id)
+-- (activity_id is unique, so the order is total): one aggregation, no sort. The columns are wrapped in a
+-- struct, which is never NULL (arg_min skips NULL values, and rep_id may be NULL).
 first_appointments as (
     select
-        activity_id,
-        rep_id,
+        first.activity_id,
+        first.rep_id,
         prospect_id,
         occurred_at
-    from held_meetings
-    where prospect_id is not null
-    qualify row_number() over (partition by prospect_id order by occurred_at, activity_id) = 1
+    from (
+        select
+            prospect_id,
+            min(occurred_at) as occurred_at,
+            arg_min(
+                {'activity_id': activity_id, 'rep_id': rep_id},
+                {'occurred_at': occurred_at, 'activity_id': activity_id}
+            ) as first
+        from held_meetings
+        where prospect_id is not null
+        group by prospect_id
+    )
 ),
 
 outcomes as (

@@ -21,9 +21,9 @@ settings as (
     from config.settings
 ),
 
--- Live activities with the flags every count below needs; timestamps are turned into reporting-timezone
--- dates only for the rows that count.
-live_activities as (
+-- Live activities with the flags every count below needs. Not materialized: each use below scans
+-- core.activities again (cheaper than storing ten million rows once).
+live_activities as not materialized (
     select
         activities.activity_id,
         activities.rep_id,
@@ -54,8 +54,8 @@ first_appointments as (
     group by prospect_id
 ),
 
--- One row per counted event, keyed by rep and date: calls and held meetings on the date they occurred,
--- booked meetings on the date they were booked, first appointments on their date. One aggregation.
+-- One row per counted event, keyed by rep and time: calls and held meetings when they occurred,
+-- booked meetings when they were booked, first appointments when they occurred. One aggregation.
 events as (
     select
         rep_id,
@@ -82,10 +82,34 @@ events as (
     where rep_id is not null
 ),
 
+-- Reporting-timezone dates by 15-minute UTC slot (epoch seconds // 900): every UTC offset in use is a
+-- whole number of quarter hours, so all instants of a slot share one local date. The dates of every slot
+-- from the first to the last event are converted once into a list, and each event looks its date up by
+-- position: no time-zone arithmetic per event.
+slot_range as (
+    select
+        least(min(epoch_us(occurred_at)), min(epoch_us(booked_at))) // 900000000 as first_slot,
+        greatest(max(epoch_us(occurred_at)), max(epoch_us(booked_at))) // 900000000 as last_slot
+    from core.activities
+),
+
+slot_dates as (
+    select
+        slot_range.first_slot,
+        list(
+            cast(timezone(settings.timezone, to_timestamp(slots.slot * 900)) as date) order by slots.slot
+        ) as dates
+    from slot_range
+    cross join settings
+    cross join range(slot_range.first_slot, slot_range.last_slot + 1) as slots (slot)
+    group by 1
+),
+
 rep_days as (
     select
         events.rep_id,
-        cast(timezone(settings.timezone, events.event_at) as date) as activity_date,
+        slot_dates.dates[epoch_us(events.event_at) // 900000000 - slot_dates.first_slot + 1]
+            as activity_date,
         count(*) filter (where events.is_call) as calls,
         count(*) filter (where events.is_connected) as connected_calls,
         coalesce(sum(events.call_seconds), 0) / 60.0 as call_minutes,
@@ -93,7 +117,7 @@ rep_days as (
         count(*) filter (where events.is_held) as meetings_held,
         count(*) filter (where events.is_first) as first_appointments
     from events
-    cross join settings
+    cross join slot_dates
     group by 1, 2
 ),
 

@@ -28,21 +28,21 @@ as_of_dates as (
     from settings
 ),
 
-live_activities as (
+-- Held meetings (at or before as_of, not deleted): the candidates for first appointments.
+held_meetings as (
     select
         activities.activity_id,
         activities.rep_id,
         activities.prospect_id,
-        activities.activity_type,
-        activities.outcome,
-        activities.occurred_at,
-        cast(date_trunc('week', timezone(settings.timezone, activities.occurred_at)) as date) as week_start,
-        activities.activity_type = 'meeting'
-            and coalesce(activities.outcome, 'scheduled') in ('scheduled', 'completed')
-            and activities.occurred_at <= settings.as_of as is_held
+        activities.occurred_at
     from core.activities as activities
     cross join settings
-    where not activities.is_deleted and activities.occurred_at <= settings.as_of
+    where
+        not activities.is_deleted
+        and activities.activity_type = 'meeting'
+        and coalesce(activities.outcome, 'scheduled') in ('scheduled', 'completed')
+        and activities.occurred_at <= settings.as_of
+        and activities.prospect_id is not null
 ),
 
 -- A prospect's first appointment: its held meeting with the smallest (occurred_at, activity_id)
@@ -53,18 +53,16 @@ first_appointments as (
         first.activity_id,
         first.rep_id,
         prospect_id,
-        occurred_at,
-        first.week_start
+        occurred_at
     from (
         select
             prospect_id,
             min(occurred_at) as occurred_at,
             arg_min(
-                {'activity_id': activity_id, 'rep_id': rep_id, 'week_start': week_start},
+                {'activity_id': activity_id, 'rep_id': rep_id},
                 {'occurred_at': occurred_at, 'activity_id': activity_id}
             ) as first
-        from live_activities
-        where is_held and prospect_id is not null
+        from held_meetings
         group by prospect_id
     )
 ),
@@ -81,25 +79,19 @@ live_deals as (
     where not deals.is_deleted
 ),
 
+-- The weekly inputs are the daily ones summed by week: marts.rep_daily_activity counts the same calls,
+-- connected calls, held meetings and first appointments (live, at or before as_of, with a rep) on the
+-- same reporting-timezone dates, and its rows where all four are 0 add nothing.
 activity_weeks as (
     select
         rep_id,
-        week_start,
-        count(*) filter (where activity_type = 'call') as calls,
-        count(*) filter (where activity_type = 'call' and outcome = 'connected') as connected_calls,
-        count(*) filter (where is_held) as meetings_held
-    from live_activities
-    where rep_id is not null
-    group by 1, 2
-),
-
-first_appointment_weeks as (
-    select
-        rep_id,
-        week_start,
-        count(*) as first_appointments
-    from first_appointments
-    where rep_id is not null
+        cast(date_trunc('week', activity_date) as date) as week_start,
+        cast(sum(calls) as bigint) as calls,
+        cast(sum(connected_calls) as bigint) as connected_calls,
+        cast(sum(meetings_held) as bigint) as meetings_held,
+        cast(sum(first_appointments) as bigint) as first_appointments
+    from marts.rep_daily_activity
+    where calls > 0 or meetings_held > 0 or first_appointments > 0
     group by 1, 2
 ),
 
@@ -178,8 +170,6 @@ target_shares as (
 
 rep_weeks as (
     select rep_id, week_start from activity_weeks
-    union
-    select rep_id, week_start from first_appointment_weeks
     union
     select rep_id, week_start from created_weeks
     union
@@ -316,7 +306,7 @@ joined as (
         coalesce(activity_weeks.calls, 0) as calls,
         coalesce(activity_weeks.connected_calls, 0) as connected_calls,
         coalesce(activity_weeks.meetings_held, 0) as meetings_held,
-        coalesce(first_appointment_weeks.first_appointments, 0) as first_appointments,
+        coalesce(activity_weeks.first_appointments, 0) as first_appointments,
         coalesce(created_weeks.deals_created, 0) as deals_created,
         coalesce(proposal_weeks.proposals, 0) as proposals,
         coalesce(closed_weeks.deals_won, 0) as deals_won,
@@ -334,9 +324,6 @@ joined as (
     left join core.reps as reps on reps.rep_id = rep_weeks.rep_id
     left join activity_weeks
         on activity_weeks.rep_id = rep_weeks.rep_id and activity_weeks.week_start = rep_weeks.week_start
-    left join first_appointment_weeks
-        on first_appointment_weeks.rep_id = rep_weeks.rep_id
-        and first_appointment_weeks.week_start = rep_weeks.week_start
     left join created_weeks
         on created_weeks.rep_id = rep_weeks.rep_id and created_weeks.week_start = rep_weeks.week_start
     left join proposal_weeks
