@@ -67,6 +67,7 @@ def run_stream(
         window = Window(start=cursor - overlap if cursor is not None else initial_start)
     run_id = run_id or uuid.uuid4().hex
     with engine.begin() as conn:
+        _close_abandoned_runs(conn, stream.name)
         conn.execute(
             sync_runs.insert().values(
                 run_id=run_id,
@@ -130,6 +131,20 @@ def run_stream(
         cursor_at=cursor_at,
         tables=tables,
         seconds=time.perf_counter() - started,
+    )
+
+
+ABANDONED = "abandoned: the process ended (killed or crashed) before the run finished"
+
+
+def _close_abandoned_runs(conn: sa.Connection, stream_name: str) -> None:
+    """Mark the stream's earlier runs still 'running' as failed. Runs that write a warehouse take
+    turns (one writer), so such a run cannot still be alive: its process died mid-run. The pages it
+    committed stay; the new run re-reads from the saved cursor."""
+    conn.execute(
+        sync_runs.update()
+        .where(sync_runs.c.stream == stream_name, sync_runs.c.status == "running")
+        .values(status="failed", finished_at=datetime.now(UTC), error=ABANDONED)
     )
 
 

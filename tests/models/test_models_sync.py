@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from warehouse_toys import DEALS, EVERYTHING, STAGES, ListStream, deal, page, rows, scalar, ts
 
 from connectors.streams import Reject, Window
@@ -184,3 +185,19 @@ def test_a_crash_before_the_children_leaves_the_cursor_before_their_parent(engin
     assert [r["deal_id"] for r in rows(engine, "raw_hubspot.toy_deal_stages")] == ["a"]
     assert saved_cursor(engine, "toy.deals") == ts(1)  # the next run fetches b (and its children) again
     assert runs(engine)[0]["cursor_at"] == ts(1)
+
+
+def test_a_run_left_running_by_a_dead_process_is_closed_by_the_next_run(engine):
+    stream = deals_stream(
+        [
+            [page(DEALS, [deal("a", 1)], high_watermark=ts(1))],
+            [page(DEALS, [deal("b", 2)], high_watermark=ts(2))],
+        ]
+    )
+    run_stream(engine, stream, initial_start=ts(-100))
+    with engine.begin() as conn:  # what a SIGKILL mid-run leaves behind
+        conn.execute(sa.text("UPDATE raw_meta.sync_runs SET status = 'running', finished_at = NULL"))
+    run_stream(engine, stream)
+    recorded = runs(engine)
+    assert [r["status"] for r in recorded] == ["failed", "succeeded"]
+    assert recorded[0]["error"].startswith("abandoned")
