@@ -12,12 +12,6 @@ import requests
 from connectors import hubspot, salesforce
 from connectors.streams import Stream
 
-SALESFORCE_NOT_CONFIGURED = (
-    "Salesforce skipped: no credentials set (SALESFORCE_INSTANCE_URL + SALESFORCE_ACCESS_TOKEN, or "
-    "SALESFORCE_USERNAME + SALESFORCE_PASSWORD + SALESFORCE_SECURITY_TOKEN, or SALESFORCE_CLIENT_ID + "
-    "SALESFORCE_CLIENT_SECRET + SALESFORCE_DOMAIN)"
-)
-
 
 @dataclass
 class Sources:
@@ -39,7 +33,7 @@ def open_sources(
     with ExitStack() as stack:
         sf_config = salesforce.config_from_env(env)
         if sf_config is None:
-            sources.skipped.append(SALESFORCE_NOT_CONFIGURED)
+            sources.skipped.append(salesforce.NOT_CONFIGURED)
         else:
             client = stack.enter_context(
                 salesforce.connect(sf_config, session=salesforce_session, settings=salesforce_settings)

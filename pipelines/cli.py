@@ -161,11 +161,10 @@ def sync() -> None:
         settings = settings_from_env()
         defs = build_definitions(settings)
         if not configured_crms(defs):
-            from connectors import hubspot
-            from connectors.sources import SALESFORCE_NOT_CONFIGURED
+            from connectors import hubspot, salesforce
 
             raise click.ClickException(
-                f"no CRM is configured.\n  {SALESFORCE_NOT_CONFIGURED}\n  {hubspot.NOT_CONFIGURED}\n"
+                f"no CRM is configured.\n  {salesforce.NOT_CONFIGURED}\n  {hubspot.NOT_CONFIGURED}\n"
                 "Try `barometer demo` to see Barometer work against its local CRM sandbox."
             )
 

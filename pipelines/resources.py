@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from connectors import hubspot, salesforce
 from connectors.hubspot import config as hubspot_config
 from connectors.salesforce import config as salesforce_config
-from connectors.sources import SALESFORCE_NOT_CONFIGURED, open_sources
+from connectors.sources import open_sources
 from connectors.streams import Stream
 from models import reporting
 from models.engine import ENV_VAR as WAREHOUSE_VAR
@@ -88,7 +88,7 @@ class SalesforceResource(CrmResource):
     trusted through REQUESTS_CA_BUNDLE, as everywhere in `requests`."""
 
     SOURCE: ClassVar[str] = "salesforce"
-    NOT_CONFIGURED: ClassVar[str] = SALESFORCE_NOT_CONFIGURED
+    NOT_CONFIGURED: ClassVar[str] = salesforce.NOT_CONFIGURED
     VARIABLES: ClassVar[Mapping[str, str]] = {
         "instance_url": salesforce_config.INSTANCE_URL,
         "access_token": salesforce_config.ACCESS_TOKEN,

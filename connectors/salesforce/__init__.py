@@ -13,7 +13,7 @@ policy), `streams` (windows into pages), `mapping` (records into typed rows), `s
 """
 
 from connectors.salesforce.client import SalesforceClient, connect
-from connectors.salesforce.config import SalesforceConfig, config_from_env
+from connectors.salesforce.config import NOT_CONFIGURED, SalesforceConfig, config_from_env
 from connectors.salesforce.errors import (
     ApiAllocationError,
     ApiRequestError,
@@ -37,6 +37,7 @@ from connectors.salesforce.streams import SalesforceStream, stream, streams
 
 __all__ = [
     "EVENT",
+    "NOT_CONFIGURED",
     "OPPORTUNITY",
     "OPPORTUNITY_HISTORY",
     "OPPORTUNITY_STAGE",

@@ -628,12 +628,7 @@ def connect(
     if config is None:
         config = config_from_env()
         if config is None:
-            raise ConfigError(
-                "Salesforce is not configured: set SALESFORCE_INSTANCE_URL and SALESFORCE_ACCESS_TOKEN, or "
-                "SALESFORCE_USERNAME, SALESFORCE_PASSWORD and SALESFORCE_SECURITY_TOKEN, or "
-                "SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET and SALESFORCE_DOMAIN",
-                variables=env.LOGIN_VARIABLES,
-            )
+            raise ConfigError(env.NOT_CONFIGURED, variables=env.LOGIN_VARIABLES)
     client = SalesforceClient(config, session=session, settings=settings)
     try:
         return client.open()

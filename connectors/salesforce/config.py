@@ -53,6 +53,13 @@ FLOWS: dict[str, tuple[str, ...]] = {
     "password": (USERNAME, PASSWORD, SECURITY_TOKEN),
     "client_credentials": (CLIENT_ID, CLIENT_SECRET, DOMAIN),
 }
+# What a caller says when it skips Salesforce because no login set is configured.
+NOT_CONFIGURED = (
+    "Salesforce skipped: no credentials set ("
+    + ", or ".join(" + ".join(names) for names in FLOWS.values())
+    + ")"
+)
+
 LOGIN_VARIABLES = (
     INSTANCE_URL,
     ACCESS_TOKEN,
