@@ -147,6 +147,16 @@ DEAL_STAGE_HISTORY = _doc(
 
 # -- marts (contract section 3) ------------------------------------------------------------------------
 
+FIRST_APPOINTMENTS = _doc(
+    "One row per prospect with a held meeting: its first appointment, computed once for the marts that "
+    "count first appointments. Held = live, at or before as_of, outcome scheduled, completed or none.",
+    prospect_id="The prospect (core.activities.prospect_id).",
+    activity_id="The prospect's held meeting with the smallest (occurred_at, activity_id).",
+    rep_id="That meeting's rep; NULL when it has no owner (it is still the prospect's first appointment).",
+    occurred_at="When that meeting started.",
+    as_of="When the build ran: one value per build; nothing dated after it counts.",
+)
+
 _AS_OF = "When the marts were built: one value per build; nothing dated after it counts."
 _REP = "The rep (core.reps.rep_id) credited."
 _REP_NAME = "The rep's name (core.reps.name); NULL when the rep is not in core.reps."
@@ -279,6 +289,7 @@ DOCS: Mapping[str, TableDoc] = MappingProxyType(
         "core.activities": ACTIVITIES,
         "core.deals": DEALS,
         "core.deal_stage_history": DEAL_STAGE_HISTORY,
+        "intermediate.first_appointments": FIRST_APPOINTMENTS,
         "marts.rep_daily_activity": REP_DAILY_ACTIVITY,
         "marts.rep_weekly_scorecard": REP_WEEKLY_SCORECARD,
         "marts.funnel_monthly": FUNNEL_MONTHLY,

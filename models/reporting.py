@@ -457,6 +457,19 @@ settings_table = sa.Table(
     comment="The reporting settings the SQL models read: timezone, currency and the build's as_of.",
 )
 
+build_table = sa.Table(
+    "build",
+    _META,
+    _column("timezone", sa.String(), "The reporting timezone (IANA name).", nullable=False),
+    _column("currency", sa.String(), "The reporting currency (ISO code).", nullable=False),
+    _column(
+        "as_of", sa.DateTime(timezone=True), "When the build ran; nothing after it counts.", nullable=False
+    ),
+    _column("as_of_date", sa.Date(), "as_of's date in the reporting timezone.", nullable=False),
+    comment="The build's reporting settings, typed, in one row: what the SQL models read (config.settings "
+    "holds the same as text, one row per setting).",
+)
+
 fx_rates_table = sa.Table(
     "fx_rates",
     _META,
@@ -529,6 +542,7 @@ target_rejects_table = sa.Table(
 
 CONFIG_TABLES = (
     settings_table,
+    build_table,
     fx_rates_table,
     stage_mapping_table,
     call_outcomes_table,
@@ -557,6 +571,13 @@ def write_config(engine: sa.Engine, config: ReportingConfig, *, as_of: datetime)
         {"key": "currency", "value": config.currency},
         {"key": "as_of", "value": as_of.astimezone(UTC).isoformat()},
     ]
+    build = [
+        {
+            "timezone": config.timezone,
+            "currency": config.currency,
+            "as_of": as_of,
+        }
+    ]
     rates = [{"currency": code, "rate": float(rate)} for code, rate in sorted(config.fx_rates.items())]
     mapping = [
         {
@@ -582,7 +603,10 @@ def write_config(engine: sa.Engine, config: ReportingConfig, *, as_of: datetime)
     rejects = [{"file": r.file, "line": r.line, "problem": r.problem} for r in loaded.rejects]
     with engine.begin() as conn:
         conn.execute(sa.schema.CreateSchema(CONFIG_SCHEMA, if_not_exists=True))
-        all_rows = (settings, rates, mapping, outcomes, targets, rejects)
+        # as_of's local date by the database's own time-zone rules, as the SQL models compute dates
+        local = sa.func.timezone(config.timezone, sa.literal(as_of, sa.DateTime(timezone=True)))
+        build[0]["as_of_date"] = conn.execute(sa.select(sa.cast(local, sa.Date))).scalar_one()
+        all_rows = (settings, build, rates, mapping, outcomes, targets, rejects)
         for table, rows in zip(CONFIG_TABLES, all_rows, strict=True):
             table.drop(conn, checkfirst=True)
             table.create(conn)

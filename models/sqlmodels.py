@@ -154,6 +154,29 @@ def _ordered(models: list[SqlModel]) -> list[SqlModel]:
     return out
 
 
+_WHERE_INPUTS_COME_FROM = (
+    "config.* tables come from the reporting configuration (the pipeline's reporting_config asset, or "
+    "models.reporting.write_config), raw_* tables from a sync, the others from their own SQL models"
+)
+
+
+def _require_inputs(conn: sa.Connection, model: SqlModel) -> None:
+    """Fail before running a model whose input tables are missing, naming them and where they come from
+    (rather than the database's "table does not exist")."""
+    existing = {
+        f"{schema}.{table}".lower()
+        for schema, table in conn.exec_driver_sql(
+            "select table_schema, table_name from information_schema.tables"
+        ).all()
+    }
+    missing = sorted(model.dependencies - existing)
+    if missing:
+        raise SqlModelError(
+            f"{model.path.name}: {model.name} reads {', '.join(missing)}, which the warehouse does not have "
+            f"yet; build them first ({_WHERE_INPUTS_COME_FROM})"
+        )
+
+
 def _find_cycle(edges: dict[str, set[str]]) -> list[str]:
     """A cycle in `edges` (every node left has an unresolved dependency), first node repeated last."""
     node = min(edges)
@@ -170,6 +193,7 @@ def materialize(engine: sa.Engine, model: SqlModel) -> int:
     target = f"{quote(model.schema)}.{quote(model.table)}"
     body = model.sql.strip().rstrip(";").strip()
     with engine.begin() as conn:
+        _require_inputs(conn, model)
         conn.execute(sa.schema.CreateSchema(model.schema, if_not_exists=True))
         conn.exec_driver_sql(f"create or replace table {target} as\n{body}\n")
         _comment(conn, model)

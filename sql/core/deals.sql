@@ -1,23 +1,13 @@
 -- core.deals: one row per deal (KPI contract, section 2): Salesforce Opportunities, HubSpot deals.
 -- Deleted and archived deals stay, with is_deleted = true. Money is DECIMAL(18,2): amount_reporting is
 -- converted from the exact amount (its shortest decimal form) and rounded half away from zero to cents.
--- Dates are reporting-timezone dates (config.settings). The current-state rules (stage, is_closed,
+-- Dates are reporting-timezone dates (config.build). The current-state rules (stage, is_closed,
 -- is_won, created_at, source_updated_at) match sql/core/deal_stage_history.sql.
 with
 
+-- The build's reporting settings (models.reporting.write_config): one typed row.
 settings as (
-    select
-        coalesce(
-            max(value) filter (where key = 'timezone'),
-            error('config.settings has no timezone: write the reporting configuration first '
-                || '(models.reporting.write_config)')
-        ) as timezone,
-        coalesce(
-            max(value) filter (where key = 'currency'),
-            error('config.settings has no currency: write the reporting configuration first '
-                || '(models.reporting.write_config)')
-        ) as currency
-    from config.settings
+    select timezone, currency from config.build
 ),
 
 fx_rates as (

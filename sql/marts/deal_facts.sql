@@ -3,28 +3,9 @@
 -- before the close (KPI contract, section 3). Activities of every rep (or none) count.
 with
 
+-- The build's reporting settings (models.reporting.write_config): one typed row.
 settings as (
-    select
-        coalesce(
-            max(value) filter (where key = 'timezone'),
-            error('config.settings has no timezone: write the reporting configuration first '
-                || '(models.reporting.write_config)')
-        ) as timezone,
-        cast(
-            coalesce(
-                max(value) filter (where key = 'as_of'),
-                error('config.settings has no as_of: write the reporting configuration first '
-                    || '(models.reporting.write_config)')
-            ) as timestamptz
-        ) as as_of
-    from config.settings
-),
-
-as_of_dates as (
-    select
-        settings.*,
-        cast(timezone(settings.timezone, settings.as_of) as date) as as_of_date
-    from settings
+    select timezone, as_of, as_of_date from config.build
 ),
 
 -- Calls and held meetings that happened (at or before as_of).
@@ -45,15 +26,12 @@ prospect_activities as (
         )
 ),
 
--- Per prospect, one aggregation: the times of its calls and of its held meetings, and its first
--- appointment (its held meeting with the smallest (occurred_at, activity_id); only its time is needed,
--- the smallest occurred_at).
+-- Per prospect, one aggregation: the times of its calls and of its held meetings.
 prospects as (
     select
         prospect_id,
         list(occurred_at) filter (where activity_type = 'call') as call_times,
-        list(occurred_at) filter (where activity_type = 'meeting') as meeting_times,
-        min(occurred_at) filter (where activity_type = 'meeting') as first_appointment_at
+        list(occurred_at) filter (where activity_type = 'meeting') as meeting_times
     from prospect_activities
     group by prospect_id
 ),
@@ -94,11 +72,11 @@ final as (
         deals.source_updated_at,
         cast(
             case
-                when deals.closed_on <= as_of_dates.as_of_date
-                    then deals.closed_on - cast(timezone(as_of_dates.timezone, deals.created_at) as date)
+                when deals.closed_on <= settings.as_of_date
+                    then deals.closed_on - cast(timezone(settings.timezone, deals.created_at) as date)
             end as double
         ) as sales_cycle_days,
-        prospects.first_appointment_at,
+        first_appointments.occurred_at as first_appointment_at,
         -- each deal counts its prospect's calls and held meetings before the cut-off in the prospect's
         -- lists (about 20 a prospect) instead of joining every activity to every deal of its prospect
         coalesce(
@@ -113,11 +91,13 @@ final as (
             ),
             0
         ) as meetings_before_close,
-        as_of_dates.as_of
+        settings.as_of
     from live_deals as deals
-    cross join as_of_dates
+    cross join settings
     left join core.reps as reps on reps.rep_id = deals.rep_id
     left join prospects on prospects.prospect_id = deals.prospect_id
+    left join intermediate.first_appointments as first_appointments
+        on first_appointments.prospect_id = deals.prospect_id
 )
 
 select * from final

@@ -3,59 +3,9 @@
 -- contract, section 3). Any rep's live deal with the appointment's prospect counts.
 with
 
+-- The build's reporting settings (models.reporting.write_config): one typed row.
 settings as (
-    select
-        coalesce(
-            max(value) filter (where key = 'timezone'),
-            error('config.settings has no timezone: write the reporting configuration first '
-                || '(models.reporting.write_config)')
-        ) as timezone,
-        cast(
-            coalesce(
-                max(value) filter (where key = 'as_of'),
-                error('config.settings has no as_of: write the reporting configuration first '
-                    || '(models.reporting.write_config)')
-            ) as timestamptz
-        ) as as_of
-    from config.settings
-),
-
-held_meetings as (
-    select
-        activities.activity_id,
-        activities.rep_id,
-        activities.prospect_id,
-        activities.occurred_at
-    from core.activities as activities
-    cross join settings
-    where
-        not activities.is_deleted
-        and activities.activity_type = 'meeting'
-        and coalesce(activities.outcome, 'scheduled') in ('scheduled', 'completed')
-        and activities.occurred_at <= settings.as_of
-),
-
--- A prospect's first appointment: its held meeting with the smallest (occurred_at, activity_id)
--- (activity_id is unique, so the order is total): one aggregation, no sort. The columns are wrapped in a
--- struct, which is never NULL (arg_min skips NULL values, and rep_id may be NULL).
-first_appointments as (
-    select
-        first.activity_id,
-        first.rep_id,
-        prospect_id,
-        occurred_at
-    from (
-        select
-            prospect_id,
-            min(occurred_at) as occurred_at,
-            arg_min(
-                {'activity_id': activity_id, 'rep_id': rep_id},
-                {'occurred_at': occurred_at, 'activity_id': activity_id}
-            ) as first
-        from held_meetings
-        where prospect_id is not null
-        group by prospect_id
-    )
+    select timezone, as_of from config.build
 ),
 
 outcomes as (
@@ -66,7 +16,7 @@ outcomes as (
             as cohort_month,
         count(deals.deal_id) > 0 as has_proposal,
         coalesce(bool_or(deals.is_won), false) as has_won
-    from first_appointments as appointments
+    from intermediate.first_appointments as appointments
     cross join settings
     left join core.deals as deals
         on deals.prospect_id = appointments.prospect_id

@@ -1,24 +1,12 @@
 -- marts.rep_daily_activity: one row per rep and reporting-timezone date with at least one call,
 -- booked meeting, held meeting or first appointment (KPI contract, section 3). Nothing after as_of
 -- counts; deleted activities never count; a record without owner counts in no rep's row (but can
--- still be its prospect's first appointment).
+-- still be its prospect's first appointment, intermediate.first_appointments).
 with
 
+-- The build's reporting settings (models.reporting.write_config): one typed row.
 settings as (
-    select
-        coalesce(
-            max(value) filter (where key = 'timezone'),
-            error('config.settings has no timezone: write the reporting configuration first '
-                || '(models.reporting.write_config)')
-        ) as timezone,
-        cast(
-            coalesce(
-                max(value) filter (where key = 'as_of'),
-                error('config.settings has no as_of: write the reporting configuration first '
-                    || '(models.reporting.write_config)')
-            ) as timestamptz
-        ) as as_of
-    from config.settings
+    select timezone, as_of from config.build
 ),
 
 -- Live activities with the flags every count below needs. Not materialized: each use below scans
@@ -39,19 +27,6 @@ live_activities as not materialized (
     from core.activities as activities
     cross join settings
     where not activities.is_deleted
-),
-
--- A prospect's first appointment: its held meeting with the smallest (occurred_at, activity_id)
--- (activity_id is unique, so the order is total). It counts for its rep, even when that rep is NULL.
-first_appointments as (
-    select
-        -- (the rep wrapped in a struct, which is never NULL: arg_min skips NULL values)
-        arg_min({'rep_id': rep_id}, {'occurred_at': occurred_at, 'activity_id': activity_id}).rep_id
-            as rep_id,
-        min(occurred_at) as occurred_at
-    from live_activities
-    where is_held and prospect_id is not null
-    group by prospect_id
 ),
 
 -- One row per counted event, keyed by rep and time: calls and held meetings when they occurred,
@@ -78,7 +53,7 @@ events as (
     where rep_id is not null and activity_type = 'meeting' and booked_at <= settings.as_of
     union all
     select rep_id, occurred_at, false, false, null, false, false, true
-    from first_appointments
+    from intermediate.first_appointments
     where rep_id is not null
 ),
 

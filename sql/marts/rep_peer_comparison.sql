@@ -3,21 +3,9 @@
 -- team's, computed over all reps' deals of the quarter (KPI contract, section 3).
 with
 
+-- The build's reporting settings (models.reporting.write_config): one typed row.
 settings as (
-    select
-        coalesce(
-            max(value) filter (where key = 'timezone'),
-            error('config.settings has no timezone: write the reporting configuration first '
-                || '(models.reporting.write_config)')
-        ) as timezone,
-        cast(
-            coalesce(
-                max(value) filter (where key = 'as_of'),
-                error('config.settings has no as_of: write the reporting configuration first '
-                    || '(models.reporting.write_config)')
-            ) as timestamptz
-        ) as as_of
-    from config.settings
+    select timezone, as_of, as_of_date from config.build
 ),
 
 closed_deals as (
@@ -32,7 +20,7 @@ closed_deals as (
     where
         not deals.is_deleted
         and deals.rep_id is not null
-        and deals.closed_on <= cast(timezone(settings.timezone, settings.as_of) as date)
+        and deals.closed_on <= settings.as_of_date
 ),
 
 rep_quarters as (

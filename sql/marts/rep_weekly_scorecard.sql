@@ -4,78 +4,20 @@
 -- section 3). Nothing after as_of counts; deleted records never count.
 with
 
+-- The build's reporting settings (models.reporting.write_config): one typed row.
 settings as (
-    select
-        coalesce(
-            max(value) filter (where key = 'timezone'),
-            error('config.settings has no timezone: write the reporting configuration first '
-                || '(models.reporting.write_config)')
-        ) as timezone,
-        cast(
-            coalesce(
-                max(value) filter (where key = 'as_of'),
-                error('config.settings has no as_of: write the reporting configuration first '
-                    || '(models.reporting.write_config)')
-            ) as timestamptz
-        ) as as_of
-    from config.settings
-),
-
-as_of_dates as (
-    select
-        settings.*,
-        cast(timezone(settings.timezone, settings.as_of) as date) as as_of_date
-    from settings
-),
-
--- Held meetings (at or before as_of, not deleted): the candidates for first appointments.
-held_meetings as (
-    select
-        activities.activity_id,
-        activities.rep_id,
-        activities.prospect_id,
-        activities.occurred_at
-    from core.activities as activities
-    cross join settings
-    where
-        not activities.is_deleted
-        and activities.activity_type = 'meeting'
-        and coalesce(activities.outcome, 'scheduled') in ('scheduled', 'completed')
-        and activities.occurred_at <= settings.as_of
-        and activities.prospect_id is not null
-),
-
--- A prospect's first appointment: its held meeting with the smallest (occurred_at, activity_id)
--- (activity_id is unique, so the order is total): one aggregation, no sort. The columns are wrapped in a
--- struct, which is never NULL (arg_min skips NULL values, and rep_id may be NULL).
-first_appointments as (
-    select
-        first.activity_id,
-        first.rep_id,
-        prospect_id,
-        occurred_at
-    from (
-        select
-            prospect_id,
-            min(occurred_at) as occurred_at,
-            arg_min(
-                {'activity_id': activity_id, 'rep_id': rep_id},
-                {'occurred_at': occurred_at, 'activity_id': activity_id}
-            ) as first
-        from held_meetings
-        group by prospect_id
-    )
+    select timezone, as_of, as_of_date from config.build
 ),
 
 live_deals as (
     select
         deals.*,
-        cast(timezone(as_of_dates.timezone, deals.created_at) as date) as created_on,
-        case when deals.reached_proposal_at <= as_of_dates.as_of then deals.reached_proposal_at end
+        cast(timezone(settings.timezone, deals.created_at) as date) as created_on,
+        case when deals.reached_proposal_at <= settings.as_of then deals.reached_proposal_at end
             as proposal_at,
-        case when deals.closed_on <= as_of_dates.as_of_date then deals.closed_on end as counted_closed_on
+        case when deals.closed_on <= settings.as_of_date then deals.closed_on end as counted_closed_on
     from core.deals as deals
-    cross join as_of_dates
+    cross join settings
     where not deals.is_deleted
 ),
 
@@ -198,7 +140,7 @@ appointment_proposals as (
         appointments.rep_id,
         appointments.occurred_at,
         min(deals.proposal_at) as next_proposal_at
-    from first_appointments as appointments
+    from intermediate.first_appointments as appointments
     left join live_deals as deals
         on deals.prospect_id = appointments.prospect_id
         and deals.proposal_at >= appointments.occurred_at

@@ -87,7 +87,8 @@ def build_marts(
             targets_file=path,
         )
     write_config(engine, config, as_of=as_of)
-    return sqlmodels.build(engine, [m for m in sqlmodels.discover() if m.schema == "marts"])
+    # the marts and the intermediate models they read (everything built from core)
+    return sqlmodels.build(engine, [m for m in sqlmodels.discover() if m.schema != "core"])
 
 
 def mart(engine: sa.Engine, name: str, order_by: str) -> list[dict[str, Any]]:

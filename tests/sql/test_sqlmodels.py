@@ -31,8 +31,8 @@ CORE_DEPENDENCIES = {
         "raw_salesforce.opportunity_history",
     },
     "core.deals": {
+        "config.build",
         "config.fx_rates",
-        "config.settings",
         "config.stage_mapping",
         "core.deal_stage_history",
         "raw_hubspot.deal_associations",
@@ -194,11 +194,13 @@ def test_build_orders_the_models_it_is_given(engine):
     assert list(counts) == ["core.deal_stage_history", "core.deals", "core.reps"]
 
 
-def test_deals_without_reporting_settings_fail_clearly(engine):
+def test_a_model_whose_inputs_are_missing_fails_naming_them(engine):
     write_config(engine, ReportingConfig(), as_of=datetime(2024, 6, 1, tzinfo=UTC))
     with engine.begin() as conn:
-        conn.exec_driver_sql("delete from config.settings where key = 'timezone'")
+        conn.exec_driver_sql("drop table config.build")
     with pytest.raises(
-        Exception, match=r"config\.settings has no timezone: write the reporting configuration"
+        SqlModelError,
+        match=r"deals\.sql: core\.deals reads config\.build, which the warehouse does not have yet; "
+        r"build them first \(config\.\* tables come from the reporting configuration",
     ):
         sqlmodels.build(engine, [m for m in discover() if m.schema == "core"])

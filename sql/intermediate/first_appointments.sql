@@ -1,0 +1,54 @@
+-- intermediate.first_appointments: one row per prospect with a held meeting, its first appointment (KPI
+-- contract, section 3): the held meeting (live, at or before as_of, outcome scheduled, completed or
+-- none) with the smallest (occurred_at, activity_id); activity_id is unique, so the order is total.
+-- Computed once for the marts that count first appointments (rep_daily_activity, rep_weekly_scorecard,
+-- funnel_monthly, deal_facts). Its rep may be NULL: it is still the prospect's first appointment.
+with
+
+-- The build's reporting settings (models.reporting.write_config): one typed row.
+settings as (
+    select as_of from config.build
+),
+
+held_meetings as (
+    select
+        activities.activity_id,
+        activities.rep_id,
+        activities.prospect_id,
+        activities.occurred_at
+    from core.activities as activities
+    cross join settings
+    where
+        not activities.is_deleted
+        and activities.activity_type = 'meeting'
+        and coalesce(activities.outcome, 'scheduled') in ('scheduled', 'completed')
+        and activities.occurred_at <= settings.as_of
+        and activities.prospect_id is not null
+),
+
+-- One aggregation, no sort. The columns are wrapped in a struct, which is never NULL (arg_min skips NULL
+-- values, and rep_id may be NULL).
+firsts as (
+    select
+        prospect_id,
+        min(occurred_at) as occurred_at,
+        arg_min(
+            {'activity_id': activity_id, 'rep_id': rep_id},
+            {'occurred_at': occurred_at, 'activity_id': activity_id}
+        ) as first
+    from held_meetings
+    group by prospect_id
+),
+
+final as (
+    select
+        firsts.prospect_id,
+        firsts.first.activity_id as activity_id,
+        firsts.first.rep_id as rep_id,
+        firsts.occurred_at,
+        settings.as_of
+    from firsts
+    cross join settings
+)
+
+select * from final
