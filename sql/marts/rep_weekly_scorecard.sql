@@ -122,51 +122,32 @@ rep_weeks as (
     select rep_id, week_start from target_shares
 ),
 
--- The magic number's trailing window [week_start - 91 days, week_start), local midnights.
-windows as (
-    select distinct
-        rep_weeks.week_start,
-        timezone(settings.timezone, cast(rep_weeks.week_start - 91 as timestamp)) as window_start_at,
-        timezone(settings.timezone, cast(rep_weeks.week_start as timestamp)) as window_end_at
-    from rep_weeks
-    cross join settings
-),
-
 -- Each first appointment's earliest proposal (on or after it) among its prospect's live deals, found
 -- once: the appointment reached a proposal within a window when that proposal is before the window's end.
-appointment_proposals as (
+-- Both as reporting-timezone weeks: a window's bounds are local midnights of Mondays, so an instant is
+-- inside [week_start - 91, week_start) exactly when its local week is one of the 13 before week_start.
+appointment_weeks as (
     select
-        appointments.activity_id,
         appointments.rep_id,
-        appointments.occurred_at,
-        min(deals.proposal_at) as next_proposal_at
+        cast(date_trunc('week', timezone(settings.timezone, appointments.occurred_at)) as date)
+            as occurred_week,
+        cast(date_trunc('week', timezone(settings.timezone, min(deals.proposal_at))) as date)
+            as proposal_week
     from intermediate.first_appointments as appointments
+    cross join settings
     left join live_deals as deals
         on deals.prospect_id = appointments.prospect_id
         and deals.proposal_at >= appointments.occurred_at
     where appointments.rep_id is not null
-    group by 1, 2, 3
+    group by appointments.activity_id, appointments.rep_id, appointments.occurred_at, settings.timezone
 ),
 
-window_appointments as (
-    select
-        windows.week_start,
-        appointments.rep_id,
-        appointments.activity_id,
-        coalesce(appointments.next_proposal_at < windows.window_end_at, false) as has_proposal
-    from windows
-    inner join appointment_proposals as appointments
-        on appointments.occurred_at >= windows.window_start_at
-        and appointments.occurred_at < windows.window_end_at
-),
-
--- Closed deals summed per rep and closing week first: a window [week_start - 91, week_start) of a Monday
--- is exactly the 13 whole weeks before it.
+-- Closed deals summed per rep and closing week.
 closed_deal_weeks as (
     select
         rep_id,
         cast(date_trunc('week', counted_closed_on) as date) as close_week,
-        sum(amount_reporting) filter (where is_won) as won_amount,
+        coalesce(sum(amount_reporting) filter (where is_won), 0) as won_amount,
         count(amount_reporting) filter (where is_won) as won_with_amount,
         count(*) filter (where proposal_at is not null and is_won) as proposals_won,
         count(*) filter (where proposal_at is not null) as proposals_closed
@@ -175,69 +156,108 @@ closed_deal_weeks as (
     group by 1, 2
 ),
 
-window_deals as (
+-- The magic number's factors over the trailing window [week_start - 91 days, week_start), as running
+-- totals: what happened in week w is inside the windows of the Mondays w + 7 … w + 91, so it is added at
+-- w + 7 and taken back at w + 98, and a window's totals are the running sums at its week_start (no join
+-- of every window with every item). An appointment counts as reaching a proposal from the week after
+-- its proposal's until it leaves the window.
+factor_changes as (
     select
-        windows.week_start,
-        deals.rep_id,
-        deals.won_amount,
-        deals.won_with_amount,
-        deals.proposals_won,
-        deals.proposals_closed
-    from windows
-    inner join closed_deal_weeks as deals
-        on deals.close_week >= windows.week_start - 91
-        and deals.close_week < windows.week_start
+        rep_id,
+        occurred_week + 7 as change_week,
+        1 as appointments,
+        cast(coalesce(proposal_week = occurred_week, false) as integer) as with_proposal,
+        0 as won_amount,
+        0 as won_with_amount,
+        0 as proposals_won,
+        0 as proposals_closed
+    from appointment_weeks
+    union all
+    select rep_id, proposal_week + 7, 0, 1, 0, 0, 0, 0
+    from appointment_weeks
+    where proposal_week > occurred_week and proposal_week <= occurred_week + 84
+    union all
+    select
+        rep_id,
+        occurred_week + 98,
+        -1,
+        -cast(coalesce(proposal_week <= occurred_week + 84, false) as integer),
+        0,
+        0,
+        0,
+        0
+    from appointment_weeks
+    union all
+    select rep_id, close_week + 7, 0, 0, won_amount, won_with_amount, proposals_won, proposals_closed
+    from closed_deal_weeks
+    union all
+    select rep_id, close_week + 98, 0, 0, -won_amount, -won_with_amount, -proposals_won, -proposals_closed
+    from closed_deal_weeks
 ),
 
+rep_changes as (
+    select
+        rep_id,
+        change_week,
+        sum(appointments) as appointments,
+        sum(with_proposal) as with_proposal,
+        sum(won_amount) as won_amount,
+        sum(won_with_amount) as won_with_amount,
+        sum(proposals_won) as proposals_won,
+        sum(proposals_closed) as proposals_closed
+    from factor_changes
+    group by 1, 2
+),
+
+rep_running as (
+    select
+        rep_id,
+        change_week,
+        sum(appointments) over running as appointments,
+        sum(with_proposal) over running as with_proposal,
+        sum(won_amount) over running as won_amount,
+        sum(won_with_amount) over running as won_with_amount,
+        sum(proposals_won) over running as proposals_won,
+        sum(proposals_closed) over running as proposals_closed
+    from rep_changes
+    window running as (partition by rep_id order by change_week rows unbounded preceding)
+),
+
+team_running as (
+    select
+        change_week,
+        sum(sum(appointments)) over running as appointments,
+        sum(sum(with_proposal)) over running as with_proposal,
+        sum(sum(won_amount)) over running as won_amount,
+        sum(sum(won_with_amount)) over running as won_with_amount,
+        sum(sum(proposals_won)) over running as proposals_won,
+        sum(sum(proposals_closed)) over running as proposals_closed
+    from rep_changes
+    group by change_week
+    window running as (order by change_week rows unbounded preceding)
+),
+
+-- A factor is NULL where its denominator is 0 (nothing in the window).
 rep_factors as (
     select
-        coalesce(deals.week_start, appointments.week_start) as week_start,
-        coalesce(deals.rep_id, appointments.rep_id) as rep_id,
-        deals.arps,
-        appointments.a2p,
-        deals.p2c
-    from (
-        select
-            week_start,
-            rep_id,
-            sum(won_amount) / nullif(cast(sum(won_with_amount) as bigint), 0) as arps,
-            cast(sum(proposals_won) as bigint) / nullif(cast(sum(proposals_closed) as bigint), 0) as p2c
-        from window_deals
-        group by 1, 2
-    ) as deals
-    full outer join (
-        select
-            week_start,
-            rep_id,
-            avg(cast(has_proposal as integer)) as a2p
-        from window_appointments
-        group by 1, 2
-    ) as appointments
-        on appointments.week_start = deals.week_start and appointments.rep_id = deals.rep_id
+        rep_weeks.rep_id,
+        rep_weeks.week_start,
+        running.won_amount / nullif(running.won_with_amount, 0) as arps,
+        running.with_proposal / nullif(running.appointments, 0) as a2p,
+        running.proposals_won / nullif(running.proposals_closed, 0) as p2c
+    from rep_weeks
+    asof left join rep_running as running
+        on running.rep_id = rep_weeks.rep_id and running.change_week <= rep_weeks.week_start
 ),
 
 team_factors as (
     select
-        windows.week_start,
-        deals.arps,
-        appointments.a2p,
-        deals.p2c
-    from windows
-    left join (
-        select
-            week_start,
-            sum(won_amount) / nullif(cast(sum(won_with_amount) as bigint), 0) as arps,
-            cast(sum(proposals_won) as bigint) / nullif(cast(sum(proposals_closed) as bigint), 0) as p2c
-        from window_deals
-        group by 1
-    ) as deals on deals.week_start = windows.week_start
-    left join (
-        select
-            week_start,
-            avg(cast(has_proposal as integer)) as a2p
-        from window_appointments
-        group by 1
-    ) as appointments on appointments.week_start = windows.week_start
+        weeks.week_start,
+        running.won_amount / nullif(running.won_with_amount, 0) as arps,
+        running.with_proposal / nullif(running.appointments, 0) as a2p,
+        running.proposals_won / nullif(running.proposals_closed, 0) as p2c
+    from (select distinct week_start from rep_weeks) as weeks
+    asof left join team_running as running on running.change_week <= weeks.week_start
 ),
 
 joined as (
