@@ -17,6 +17,8 @@ from pipelines.checks import data_quality_checks, source_freshness
 from pipelines.extract_assets import extract_assets, stream_catalog, table_key
 from pipelines.jobs import SYNC_JOB, jobs
 from pipelines.partitions import daily_partitions
+from pipelines.publish_assets import publish_asset
+from pipelines.report_assets import report_assets
 from pipelines.resources import resources_from_env
 from pipelines.schedules import daily_sync_schedule
 from pipelines.settings import PipelineSettings, settings_from_env
@@ -50,6 +52,8 @@ def build_definitions(
             *extract_assets(partitions_def),
             config_asset(),
             *sql_model_assets(models, upstream, max_row_drop_percent=settings.max_row_drop_percent),
+            publish_asset(models),
+            *report_assets(models),
         ],
         asset_checks=checks,
         jobs=all_jobs,

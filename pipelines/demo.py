@@ -3,14 +3,15 @@
 The sandbox takes the place of the CRMs through the same environment variables a real install sets
 (its credentials, and its CA through REQUESTS_CA_BUNDLE), so the demo runs the same definitions and the
 same sync as `barometer sync`. Its reporting configuration maps the sandbox's custom stages and its
-second currency, written as the TOML file a user would write.
+second currency, written as the TOML file a user would write, and invented quarterly revenue targets
+(the CSV of BAROMETER_TARGETS_FILE) so that the magic number and the barometer have something to show.
 """
 
 import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -20,11 +21,16 @@ from connectors.sandbox.sandbox import Sandbox
 from models.engine import ENV_VAR as WAREHOUSE_VAR
 from models.engine import PROJECT_ROOT, warehouse_url
 from models.reporting import CONFIG_FILE_VAR
+from models.serving.config import DIR_VAR as PUBLISH_DIR_VAR
+from models.targets import COLUMNS as TARGET_COLUMNS
+from models.targets import TARGETS_FILE_VAR
 from pipelines.settings import START_DATE_VAR
 
 DEFAULT_DEMO_WAREHOUSE = PROJECT_ROOT / "data" / "demo.duckdb"
 SANDBOX_FX_RATES = {"EUR": 1.08}
 DEMO_PARTITION_DAYS = timedelta(days=30)  # daily partitions up to the org's end; the first loads the rest
+# Invented quarterly revenue targets: this much per quarter for a rep of average activity (level 1.0).
+DEMO_QUARTERLY_TARGET = 150_000
 # Only the token flow: the sandbox's other login variables would make the demo log in twice.
 SANDBOX_VARIABLES = (
     "SALESFORCE_INSTANCE_URL",
@@ -85,6 +91,29 @@ def sandbox_reporting_toml() -> str:
     return "\n".join(lines)
 
 
+def sandbox_targets_csv(box: Sandbox) -> str:
+    """Revenue targets for the sandbox's active reps with an e-mail (the contract's CSV, section 4): per
+    calendar quarter of the org's history and the next quarter, DEMO_QUARTERLY_TARGET scaled by the rep's
+    activity level and rounded to 1,000, so the demo shows magic numbers and barometers."""
+    if box.summary is None:
+        return ",".join(TARGET_COLUMNS) + "\n"
+    quarters = []
+    first = date(box.summary.start.year, 3 * ((box.summary.start.month - 1) // 3) + 1, 1)
+    last = box.summary.end.date() + timedelta(days=92)
+    while first <= last:
+        following = date(first.year + first.month // 10, (first.month + 2) % 12 + 1, 1)
+        quarters.append((first, following - timedelta(days=1)))
+        first = following
+    lines = [",".join(TARGET_COLUMNS)]
+    for rep in box.summary.reps:
+        email = rep.salesforce_email or rep.hubspot_email
+        if not (rep.is_active and email):
+            continue
+        amount = round(DEMO_QUARTERLY_TARGET * rep.activity_level, -3)
+        lines += [f"{email},{start.isoformat()},{end.isoformat()},{amount:.2f}" for start, end in quarters]
+    return "\n".join(lines) + "\n"
+
+
 @contextmanager
 def sandbox_environment(box: Sandbox, warehouse: Path) -> Iterator[Path]:
     """os.environ pointed at the sandbox and the demo warehouse (restored on exit); yields the path of
@@ -92,6 +121,8 @@ def sandbox_environment(box: Sandbox, warehouse: Path) -> Iterator[Path]:
     saved = dict(os.environ)
     config_file = warehouse.with_name(warehouse.stem + "-reporting.toml")
     config_file.write_text(sandbox_reporting_toml(), encoding="utf-8")
+    targets_file = warehouse.with_name(warehouse.stem + "-targets.csv")
+    targets_file.write_text(sandbox_targets_csv(box), encoding="utf-8")
     credentials = box.credentials()
     try:
         for name in [n for n in os.environ if n.startswith(CLEARED_PREFIXES)]:
@@ -99,6 +130,9 @@ def sandbox_environment(box: Sandbox, warehouse: Path) -> Iterator[Path]:
         os.environ.update({name: credentials[name] for name in SANDBOX_VARIABLES})
         os.environ[WAREHOUSE_VAR] = str(warehouse)
         os.environ[CONFIG_FILE_VAR] = str(config_file)
+        os.environ[TARGETS_FILE_VAR] = str(targets_file)
+        # Beside the demo's warehouse, apart from the serving/ folder of a real one in the same folder.
+        os.environ[PUBLISH_DIR_VAR] = str(warehouse.with_name(warehouse.stem + "-serving"))
         # Fewer partitions, less Dagster bookkeeping: the first one's window reaches back to the start.
         end = box.summary.end if box.summary else datetime.now(UTC)
         os.environ[START_DATE_VAR] = (end - DEMO_PARTITION_DAYS).date().isoformat()

@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 from pipeline_helpers import expected_core_counts, sandbox_environment, table_counts
@@ -49,6 +50,7 @@ def test_demo_builds_a_fresh_warehouse_matching_the_generated_org(tmp_path):
     assert "Demo: the sandbox org synced and built" in result.stdout
     assert ", 0 failed" in result.stdout
     assert f"Warehouse: {warehouse}" in result.stdout
+    assert f"Scorecard: {warehouse.with_name('warehouse-scorecard.html')}" in result.stdout
     assert "▶ extract_salesforce_task" in result.stderr  # progress, step by step
     org = OrgConfig(seed=42, reps=24, teams=3, days=45, end=TODAY, activities=3000)
     with Sandbox(SandboxConfig(org=org)) as box:
@@ -57,6 +59,15 @@ def test_demo_builds_a_fresh_warehouse_matching_the_generated_org(tmp_path):
     for table, rows in expected.items():
         assert counts[table] == rows, table
         assert f"{table:<28}{rows:>10,} rows" in result.stdout
+    # the demo's invented revenue targets: every active rep with an e-mail has one this week, so the
+    # scorecard shows their magic number
+    active = {(r.salesforce_email or r.hubspot_email or "").lower() for r in box.summary.reps if r.is_active}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        targeted = con.sql(
+            "select reps.email from marts.rep_weekly_scorecard as s join core.reps as reps using (rep_id) "
+            "where s.week_start = date_trunc('week', cast(s.as_of as date)) and s.revenue_target > 0"
+        ).fetchall()
+    assert {email for (email,) in targeted} == active - {""}
 
 
 def test_demo_refuses_to_overwrite_a_named_warehouse_without_replace(tmp_path):

@@ -58,7 +58,8 @@ def test_every_landing_table_config_table_and_sql_model_is_an_asset():
     config = {f"config/{table.name}" for table in CONFIG_TABLES}
     models = {f"{m.schema}/{m.table}" for m in discover()}
     assert {"core/reps", "core/activities", "core/deals", "core/deal_stage_history"} <= models
-    assert keys(definitions) == raw | config | models
+    outputs = {"report/scorecard", "serving/snapshot"}  # the scorecard page, the BI snapshot
+    assert keys(definitions) == raw | config | models | outputs
 
 
 def test_a_stream_filling_several_tables_is_one_daily_multi_asset_run_once_per_range():
@@ -133,7 +134,7 @@ def test_checks_jobs_schedule_and_resources_are_defined():
     sync = definitions.resolve_job_def("sync")
     assert sync.tags == {"barometer/crm-salesforce": "extract", "barometer/crm-hubspot": "extract"}
     assert definitions.resolve_job_def("extract_hubspot").tags == {"barometer/crm-hubspot": "extract"}
-    assert set(definitions.resources) == {"warehouse", "reporting", "salesforce", "hubspot"}
+    assert set(definitions.resources) == {"warehouse", "reporting", "publish", "salesforce", "hubspot"}
 
 
 def test_credentials_are_bound_as_environment_variables_never_as_values(monkeypatch):

@@ -1,0 +1,384 @@
+"""The scorecard's page model: what each section shows, as frozen dataclasses built from the mart rows
+(pipelines.report.queries) by pure functions. Nothing here reads the warehouse or writes HTML."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import Enum
+from zoneinfo import ZoneInfo
+
+WEEK = timedelta(days=7)
+
+
+# -- rows as the marts hold them -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    """One marts.rep_weekly_scorecard row (the columns the report uses)."""
+
+    week_start: date
+    rep_id: str
+    rep_name: str | None
+    calls: int = 0
+    connected_calls: int = 0
+    meetings_held: int = 0
+    first_appointments: int = 0
+    proposals: int = 0
+    deals_won: int = 0
+    deals_lost: int = 0
+    revenue_won: Decimal = Decimal(0)
+    revenue_target: Decimal | None = None
+    attainment_pct: float | None = None
+    required_first_appointments: float | None = None
+    activity_barometer_pct: float | None = None
+
+
+@dataclass(frozen=True)
+class CohortRow:
+    """One marts.funnel_monthly row."""
+
+    cohort_month: date
+    rep_id: str
+    rep_name: str | None
+    first_appointments: int
+    reached_proposal: int
+    won: int
+
+
+@dataclass(frozen=True)
+class PeerRow:
+    """One marts.rep_peer_comparison row."""
+
+    quarter_start: date
+    rep_id: str
+    rep_name: str | None
+    deals_won: int
+    deals_lost: int
+    win_rate: float | None
+    avg_revenue_per_sale: Decimal | None
+    avg_sales_cycle_days: float | None
+    team_win_rate: float | None
+    team_avg_revenue_per_sale: Decimal | None
+    team_avg_sales_cycle_days: float | None
+    win_rate_vs_team_pts: float | None
+    revenue_per_sale_vs_team_pct: float | None
+    sales_cycle_vs_team_pct: float | None
+
+
+@dataclass(frozen=True)
+class SourceFreshness:
+    """Per CRM, from raw_meta.sync_runs: the last successful extraction and the newest change it saw."""
+
+    source: str
+    last_success_at: datetime | None
+    newest_change_at: datetime | None
+    last_status: str | None
+    last_run_at: datetime | None
+
+
+# -- the page -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    as_of: datetime  # aware
+    timezone: str
+    currency: str
+    weeks: tuple[date, ...]  # week starts, oldest first; the last is the as_of week
+    freshness: tuple[SourceFreshness, ...] = ()
+
+    @property
+    def current_week(self) -> date:
+        return self.weeks[-1]
+
+    @property
+    def local_as_of(self) -> datetime:
+        return self.as_of.astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def week_elapsed(self) -> float:
+        """Share of the as_of week gone by at as_of (0 on Monday 00:00, 1 at the end of Sunday)."""
+        start = datetime.combine(self.current_week, time())
+        gone = self.local_as_of.replace(tzinfo=None) - start
+        return min(1.0, max(0.0, gone / WEEK))
+
+
+@dataclass(frozen=True)
+class RepWeeks:
+    """A rep's weekly figures over the report's weeks (a zero row where the mart has none)."""
+
+    rep_id: str
+    name: str
+    weeks: tuple[WeekRow, ...]
+
+    def total(self, metric: str) -> float:
+        return sum(getattr(w, metric) for w in self.weeks)
+
+    def total_target(self) -> Decimal | None:
+        targets = [w.revenue_target for w in self.weeks if w.revenue_target is not None]
+        return sum(targets, Decimal(0)) if targets else None
+
+    def total_required(self) -> float | None:
+        required = [w.required_first_appointments for w in self.weeks]
+        known = [r for r in required if r is not None]
+        return sum(known) if known else None
+
+
+class Pace(Enum):
+    """Where a rep stands on this week's magic number at as_of (label, CSS class, order of attention)."""
+
+    BEHIND = ("Behind pace", "behind", 0)
+    ON_PACE = ("On pace", "on-pace", 1)
+    DONE = ("Week's need met", "done", 2)
+    NO_HISTORY = ("No history yet", "unknown", 3)
+    NO_TARGET = ("No target", "unknown", 4)
+
+    @property
+    def label(self) -> str:
+        return self.value[0]
+
+    @property
+    def css(self) -> str:
+        return self.value[1]
+
+    @property
+    def order(self) -> int:
+        return self.value[2]
+
+
+@dataclass(frozen=True)
+class RepThisWeek:
+    rep_id: str
+    name: str
+    week: WeekRow  # the as_of week
+    expected_by_now: float | None  # the magic number × the share of the week gone by
+    pace: Pace
+    last_week_barometer_pct: float | None
+    next_week_required: float | None
+
+    @property
+    def still_needed(self) -> int | None:
+        """First appointments still to hold this week to reach the magic number."""
+        required = self.week.required_first_appointments
+        if required is None:
+            return None
+        return max(0, math.ceil(required - self.week.first_appointments - 1e-9))
+
+
+@dataclass(frozen=True)
+class Funnel:
+    label_date: date | None  # the cohort month; None for a rep's total over the months shown
+    first_appointments: int
+    reached_proposal: int
+    won: int
+
+    @property
+    def to_proposal(self) -> float | None:
+        return self.reached_proposal / self.first_appointments if self.first_appointments else None
+
+    @property
+    def to_win(self) -> float | None:
+        return self.won / self.reached_proposal if self.reached_proposal else None
+
+
+@dataclass(frozen=True)
+class RepFunnel:
+    rep_id: str
+    name: str
+    total: Funnel
+
+
+@dataclass(frozen=True)
+class PeerQuarter:
+    quarter_start: date
+    team_win_rate: float | None
+    team_avg_revenue_per_sale: Decimal | None
+    team_avg_sales_cycle_days: float | None
+    reps: tuple[PeerRow, ...]
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    context: ReportContext
+    reps: tuple[RepWeeks, ...]  # by name
+    this_week: tuple[RepThisWeek, ...]  # furthest behind first
+    cohorts: tuple[Funnel, ...]  # team totals per cohort month, oldest first
+    rep_funnels: tuple[RepFunnel, ...]
+    quarters: tuple[PeerQuarter, ...]  # latest first
+    team_weeks: tuple[WeekRow, ...] = field(default=())  # the reps' figures summed per week
+
+    @property
+    def rep_count(self) -> int:
+        return len({r.rep_id for r in self.reps} | {r.rep_id for r in self.rep_funnels})
+
+
+# -- building -----------------------------------------------------------------------------------------
+
+
+def week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def report_weeks(as_of: datetime, timezone: str, count: int) -> tuple[date, ...]:
+    """The `count` ISO weeks ending with the as_of week (reporting timezone), oldest first."""
+    current = week_of(as_of.astimezone(ZoneInfo(timezone)).date())
+    return tuple(current - WEEK * (count - 1 - i) for i in range(count))
+
+
+def display_name(rep_id: str, name: str | None) -> str:
+    return name.strip() if name and name.strip() else rep_id
+
+
+def _sort_key(name: str, rep_id: str) -> tuple[tuple[str | int, ...], str]:
+    """By name, numbers in it by value (Rep 2 before Rep 10), then by id."""
+    parts = re.split(r"(\d+)", name.casefold())
+    return (tuple(int(p) if p.isdigit() else p for p in parts), rep_id)
+
+
+def build_scorecard(
+    context: ReportContext,
+    week_rows: Iterable[WeekRow],
+    cohort_rows: Iterable[CohortRow],
+    peer_rows: Iterable[PeerRow],
+) -> Scorecard:
+    """The page from the mart rows: `week_rows` may include the week after the as_of week (its magic
+    number is shown as next week's need); other weeks outside the report's are ignored."""
+    weeks = context.weeks
+    next_week = context.current_week + WEEK
+    by_rep: dict[str, dict[date, WeekRow]] = {}
+    names: dict[str, str] = {}
+    for row in week_rows:
+        if row.week_start in weeks or row.week_start == next_week:
+            by_rep.setdefault(row.rep_id, {})[row.week_start] = row
+            names[row.rep_id] = display_name(row.rep_id, row.rep_name)
+    reps = tuple(
+        sorted(
+            (
+                RepWeeks(
+                    rep_id,
+                    names[rep_id],
+                    tuple(rows.get(w) or WeekRow(w, rep_id, names[rep_id]) for w in weeks),
+                )
+                for rep_id, rows in by_rep.items()
+                if any(w in rows for w in weeks)
+            ),
+            key=lambda r: _sort_key(r.name, r.rep_id),
+        )
+    )
+    this_week = tuple(
+        sorted(
+            (_this_week(rep, by_rep[rep.rep_id].get(next_week), context.week_elapsed) for rep in reps),
+            key=lambda r: (r.pace.order, _pace_ratio(r), *_sort_key(r.name, r.rep_id)),
+        )
+    )
+    cohorts, rep_funnels = _funnels(cohort_rows)
+    return Scorecard(
+        context=context,
+        reps=reps,
+        this_week=this_week,
+        cohorts=cohorts,
+        rep_funnels=rep_funnels,
+        quarters=_quarters(peer_rows),
+        team_weeks=tuple(_team_week(w, [rep.weeks[i] for rep in reps]) for i, w in enumerate(weeks)),
+    )
+
+
+def pace_of(first_appointments: int, required: float | None, target: Decimal | None, elapsed: float) -> Pace:
+    """BEHIND when fewer first appointments than the magic number times the share of the week gone by."""
+    if target is None:
+        return Pace.NO_TARGET
+    if required is None:
+        return Pace.NO_HISTORY
+    if first_appointments >= required:
+        return Pace.DONE
+    return Pace.ON_PACE if first_appointments >= required * elapsed else Pace.BEHIND
+
+
+def _this_week(rep: RepWeeks, next_week: WeekRow | None, elapsed: float) -> RepThisWeek:
+    week = rep.weeks[-1]
+    required = week.required_first_appointments
+    previous = rep.weeks[-2] if len(rep.weeks) > 1 else None
+    return RepThisWeek(
+        rep_id=rep.rep_id,
+        name=rep.name,
+        week=week,
+        expected_by_now=None if required is None else required * elapsed,
+        pace=pace_of(week.first_appointments, required, week.revenue_target, elapsed),
+        last_week_barometer_pct=previous.activity_barometer_pct if previous else None,
+        next_week_required=next_week.required_first_appointments if next_week else None,
+    )
+
+
+def _pace_ratio(row: RepThisWeek) -> float:
+    if not row.expected_by_now:
+        return math.inf
+    return row.week.first_appointments / row.expected_by_now
+
+
+def _team_week(week: date, rows: Sequence[WeekRow]) -> WeekRow:
+    targets = [r.revenue_target for r in rows if r.revenue_target is not None]
+    required = [r.required_first_appointments for r in rows if r.required_first_appointments is not None]
+    return WeekRow(
+        week_start=week,
+        rep_id="",
+        rep_name="Team",
+        calls=sum(r.calls for r in rows),
+        connected_calls=sum(r.connected_calls for r in rows),
+        meetings_held=sum(r.meetings_held for r in rows),
+        first_appointments=sum(r.first_appointments for r in rows),
+        proposals=sum(r.proposals for r in rows),
+        deals_won=sum(r.deals_won for r in rows),
+        deals_lost=sum(r.deals_lost for r in rows),
+        revenue_won=sum((r.revenue_won for r in rows), Decimal(0)),
+        revenue_target=sum(targets, Decimal(0)) if targets else None,
+        required_first_appointments=sum(required) if required else None,
+    )
+
+
+def _funnels(rows: Iterable[CohortRow]) -> tuple[tuple[Funnel, ...], tuple[RepFunnel, ...]]:
+    months: dict[date, list[int]] = {}
+    reps: dict[str, list[int]] = {}
+    names: dict[str, str] = {}
+    for row in rows:
+        figures = (row.first_appointments, row.reached_proposal, row.won)
+        buckets = (months.setdefault(row.cohort_month, [0, 0, 0]), reps.setdefault(row.rep_id, [0, 0, 0]))
+        for bucket in buckets:
+            for i, value in enumerate(figures):
+                bucket[i] += value
+        names[row.rep_id] = display_name(row.rep_id, row.rep_name)
+    cohorts = tuple(Funnel(month, *months[month]) for month in sorted(months))
+    rep_funnels = tuple(
+        sorted(
+            (RepFunnel(rep_id, names[rep_id], Funnel(None, *figures)) for rep_id, figures in reps.items()),
+            key=lambda r: _sort_key(r.name, r.rep_id),
+        )
+    )
+    return cohorts, rep_funnels
+
+
+def _quarters(rows: Iterable[PeerRow]) -> tuple[PeerQuarter, ...]:
+    by_quarter: dict[date, list[PeerRow]] = {}
+    for row in rows:
+        by_quarter.setdefault(row.quarter_start, []).append(row)
+    quarters = []
+    for quarter in sorted(by_quarter, reverse=True):
+        members = sorted(
+            by_quarter[quarter], key=lambda r: _sort_key(display_name(r.rep_id, r.rep_name), r.rep_id)
+        )
+        first = members[0]
+        quarters.append(
+            PeerQuarter(
+                quarter_start=quarter,
+                team_win_rate=first.team_win_rate,
+                team_avg_revenue_per_sale=first.team_avg_revenue_per_sale,
+                team_avg_sales_cycle_days=first.team_avg_sales_cycle_days,
+                reps=tuple(members),
+            )
+        )
+    return tuple(quarters)

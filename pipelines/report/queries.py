@@ -1,0 +1,124 @@
+"""Reading what the scorecard shows from the warehouse, over one DuckDB connection (the CLI's is
+read-only): the KPI marts, the reporting settings and the sync log. Every value is a bound parameter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+
+from pipelines.report.model import (
+    WEEK,
+    CohortRow,
+    PeerRow,
+    ReportContext,
+    Scorecard,
+    SourceFreshness,
+    WeekRow,
+    build_scorecard,
+    report_weeks,
+)
+
+# The marts the page reads (with config.settings, which the marts are built from).
+REPORT_MARTS = ("marts.rep_weekly_scorecard", "marts.funnel_monthly", "marts.rep_peer_comparison")
+SETTINGS_TABLE = "config.settings"
+SYNC_RUNS_TABLE = "raw_meta.sync_runs"
+BUILD_FIRST = "run `barometer demo` (the sandbox) or `barometer sync` (your CRMs) first"
+
+
+class ReportError(RuntimeError):
+    """The scorecard cannot be made; the message says what to do."""
+
+
+def load_scorecard(con: duckdb.DuckDBPyConnection, *, weeks: int) -> Scorecard:
+    """The page model of the `weeks` weeks ending with the week of the marts' as_of."""
+    tables = _tables(con)
+    missing = [name for name in (SETTINGS_TABLE, *REPORT_MARTS) if name not in tables]
+    if missing:
+        raise ReportError(f"the warehouse has no KPI marts yet (missing {', '.join(missing)}); {BUILD_FIRST}")
+    settings = dict(con.execute(f"select key, value from {SETTINGS_TABLE}").fetchall())
+    as_of = _as_of(con, settings)
+    timezone = settings.get("timezone") or "UTC"
+    window = report_weeks(as_of, timezone, weeks)
+    context = ReportContext(
+        as_of=as_of,
+        timezone=timezone,
+        currency=settings.get("currency") or "USD",
+        weeks=window,
+        freshness=_freshness(con) if SYNC_RUNS_TABLE in tables else (),
+    )
+    first_month = window[0].replace(day=1)
+    quarter = _quarter_start(context.local_as_of.date())
+    previous_quarter = _quarter_start(quarter.replace(day=1) - WEEK)
+    return build_scorecard(
+        context,
+        _rows(
+            con,
+            WeekRow,
+            "from marts.rep_weekly_scorecard where week_start between ? and ? and rep_id is not null",
+            [window[0], window[-1] + WEEK],
+        ),
+        _rows(
+            con,
+            CohortRow,
+            "from marts.funnel_monthly where cohort_month between ? and ? and rep_id is not null",
+            [first_month, window[-1] + WEEK],
+        ),
+        _rows(
+            con,
+            PeerRow,
+            "from marts.rep_peer_comparison where quarter_start in (?, ?) and rep_id is not null",
+            [quarter, previous_quarter],
+        ),
+    )
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
+        "select table_schema || '.' || table_name from information_schema.tables "
+        "where table_catalog = current_database() and table_schema in (?, ?, ?)",
+        ["marts", "config", "raw_meta"],
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def _as_of(con: duckdb.DuckDBPyConnection, settings: dict[str, str]) -> datetime:
+    """The marts' as_of (the build they come from); config.settings' when the marts are empty."""
+    (built,) = con.execute("select max(as_of) from marts.rep_weekly_scorecard").fetchone()
+    if built is not None:
+        return built
+    try:
+        return datetime.fromisoformat(settings["as_of"])
+    except (KeyError, ValueError):
+        raise ReportError(f"{SETTINGS_TABLE} has no valid as_of; {BUILD_FIRST}") from None
+
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, kind: type, where: str, params: Sequence[Any]) -> list:
+    """`kind` (a row dataclass) for each row of `select <its fields> <where>`."""
+    names = list(kind.__dataclass_fields__)
+    cursor = con.execute(f"select {', '.join(names)} {where}", list(params))
+    return [kind(*row) for row in cursor.fetchall()]
+
+
+def _freshness(con: duckdb.DuckDBPyConnection) -> tuple[SourceFreshness, ...]:
+    rows = con.execute(
+        f"""
+        select
+            split_part(stream, '.', 1) as source,
+            max(finished_at) filter (where status = ?),
+            max(cursor_at) filter (where status = ?),
+            arg_max(status, started_at),
+            max(started_at)
+        from {SYNC_RUNS_TABLE}
+        group by 1
+        order by 1
+        """,
+        ["succeeded", "succeeded"],
+    ).fetchall()
+    return tuple(SourceFreshness(*row) for row in rows)

@@ -1,0 +1,442 @@
+"""The KPI scorecard: written by the `report/scorecard` asset after a real sync of the sandbox (a rep
+renamed `<script>alert(1)</script>` in Salesforce, revenue targets for all reps but one), rendered in
+headless Chromium: every chart has one mark per non-zero figure of the marts and those marks are on
+screen; the page fetches nothing and shows the hostile name as text. Also `barometer report` on the
+same warehouse, on a fresh one whose marts are empty, and its errors.
+
+The screenshots are kept in BAROMETER_TEST_ARTIFACTS (default test-artifacts/ in the repository)."""
+
+import base64
+import hashlib
+import os
+import shutil
+import subprocess
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+from pipeline_helpers import sandbox_environment
+
+from connectors.hubspot import specs as hubspot_specs
+from connectors.salesforce import specs as salesforce_specs
+from connectors.sandbox.org.config import OrgConfig
+from connectors.sandbox.sandbox import Sandbox, SandboxConfig
+from models import sqlmodels
+from models.engine import make_engine
+from models.raw import ensure_tables
+from models.reporting import ReportingConfig, write_config
+from models.sqlmodels import discover
+from pipelines.cli import main
+from pipelines.definitions import build_definitions
+from pipelines.demo import sandbox_reporting_toml
+from pipelines.report.charts import TONES
+from pipelines.report.page import CSP
+from pipelines.report_assets import REPORT_KEY
+from pipelines.resources import ReportingResource, WarehouseResource
+from pipelines.runs import catch_up
+from pipelines.settings import PipelineSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+HOSTILE = "<script>alert(1)</script>"
+MIDNIGHT = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+ORG = OrgConfig(seed=7, reps=6, teams=2, days=120, end=MIDNIGHT - timedelta(days=1), activities=2_500)
+SETTINGS = PipelineSettings(start_date=(MIDNIGHT - timedelta(days=2)).date())
+WEEKS = 12
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing (Debian: chromium)")
+
+# Writes every chart's box and the page height into the DOM (the test's copy of the page only).
+PROBE = (
+    "for (const svg of document.querySelectorAll('svg.chart')) {"
+    " const r = svg.getBoundingClientRect();"
+    " svg.setAttribute('data-box', [r.left + scrollX, r.top + scrollY, r.width, r.height].join(',')); }"
+    "document.body.setAttribute('data-height', document.documentElement.scrollHeight);"
+)
+
+
+def artifacts() -> Path:
+    folder = Path(os.environ.get("BAROMETER_TEST_ARTIFACTS") or ROOT / "test-artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def chromium(page: Path, profile: Path, *extra: str) -> str:
+    result = subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            "--force-device-scale-factor=1",
+            "--hide-scrollbars",
+            *extra,
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+class Charts(HTMLParser):
+    """Every `svg.chart` of a page: its data-* attributes and how many marks and references it draws;
+    plus the text of the rep cells and the names of every element."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.charts: list[dict] = []
+        self.rep_texts: list[str] = []
+        self.tags: Counter[str] = Counter()
+        self._chart: dict | None = None
+        self._rep_depth = 0
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags[tag] += 1
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        if tag == "svg" and "chart" in classes:
+            self._chart = {**attrs, "marks": 0, "refs": 0}
+        elif self._chart is not None and "mark" in classes:
+            self._chart["marks"] += 1
+        elif self._chart is not None and "ref" in classes:
+            self._chart["refs"] += 1
+        if tag == "td" and "rep" in classes:
+            self._rep_depth, self._text = 1, []
+        elif self._rep_depth and tag not in ("br",):
+            self._rep_depth += 1
+
+    def handle_endtag(self, tag):
+        if tag == "svg" and self._chart is not None:
+            self.charts.append(self._chart)
+            self._chart = None
+        if self._rep_depth:
+            self._rep_depth -= 1
+            if not self._rep_depth:
+                self.rep_texts.append("".join(self._text))
+
+    def handle_data(self, data):
+        if self._rep_depth:
+            self._text.append(data)
+
+    def of(self, chart: str) -> list[dict]:
+        return [c for c in self.charts if c["data-chart"] == chart]
+
+
+def parse(html: str) -> Charts:
+    parser = Charts()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+# -- the warehouse --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One sync of the sandbox through every asset; the scorecard is written beside the warehouse."""
+    folder = tmp_path_factory.mktemp("report")
+    warehouse = folder / "warehouse.duckdb"
+    with Sandbox(SandboxConfig(org=ORG)) as box:
+        cur = box.store.cursor()
+        user = cur.execute(
+            """select "Id" from salesforce."User" where "IsActive" and "Email" not like 'integration%'
+               order by "Id" limit 1"""
+        ).fetchone()[0]
+        box.mutations.update("salesforce", "User", user, {"Name": HOSTILE})
+        emails = sorted(
+            e
+            for (e,) in cur.execute(
+                'select lower("Email") from salesforce."User" union select lower(email) from hubspot.owners'
+            ).fetchall()
+            if e
+        )
+        period = (MIDNIGHT - timedelta(days=150)).date(), (MIDNIGHT + timedelta(days=40)).date()
+        targets = folder / "targets.csv"
+        targets.write_text(
+            "rep_email,period_start,period_end,revenue_target\n"
+            + "".join(
+                f"{e},{period[0]},{period[1]},{600_000 + 50_000 * i}\n" for i, e in enumerate(emails[1:])
+            ),
+            encoding="utf-8",
+        )
+        reporting = folder / "reporting.toml"
+        reporting.write_text(sandbox_reporting_toml(), encoding="utf-8")
+        with sandbox_environment(box), dg.DagsterInstance.ephemeral() as instance:
+            defs = build_definitions(
+                SETTINGS,
+                resources={
+                    "warehouse": WarehouseResource(location=str(warehouse)),
+                    "reporting": ReportingResource(config_file=str(reporting), targets_file=str(targets)),
+                },
+            )
+            outcome = catch_up(defs, SETTINGS, instance=instance)
+    assert outcome.success, outcome.failures
+    return warehouse, outcome, emails[0]
+
+
+def window(db: duckdb.DuckDBPyConnection) -> tuple[date, date]:
+    """The report's first and current week, from the marts' as_of and the reporting timezone."""
+    (current,) = db.execute(
+        """select cast(date_trunc('week', timezone(s.value, max(m.as_of))) as date)
+           from marts.rep_weekly_scorecard as m, config.settings as s where s.key = 'timezone'
+           group by s.value"""
+    ).fetchone()
+    return current - timedelta(weeks=WEEKS - 1), current
+
+
+def expected_marks(warehouse: Path) -> dict[tuple, tuple[int, int]]:
+    """(chart, rep or '', metric or '') → (marks, references) the page must draw, from the marts."""
+    expected: dict[tuple, tuple[int, int]] = {}
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        first, current = window(db)
+        rows = db.execute(
+            """select rep_id, week_start, calls, meetings_held, first_appointments, proposals, deals_won,
+                      revenue_won, required_first_appointments, revenue_target
+               from marts.rep_weekly_scorecard where week_start between ? and ?""",
+            [first, current],
+        ).fetchall()
+        metrics = ("calls", "meetings_held", "first_appointments", "proposals", "deals_won", "revenue_won")
+        for rep in {r[0] for r in rows}:
+            mine = [r for r in rows if r[0] == rep]
+            for i, metric in enumerate(metrics):
+                refs = 0
+                if metric == "first_appointments":
+                    refs = sum(r[8] is not None for r in mine)
+                if metric == "revenue_won":
+                    refs = sum(r[9] is not None for r in mine)
+                expected["weekly", rep, metric] = (sum(r[2 + i] > 0 for r in mine), refs)
+            now = [r for r in mine if r[1] == current]
+            expected["barometer", rep, ""] = (
+                int(bool(now) and now[0][4] > 0),
+                int(bool(now) and now[0][8] is not None),
+            )
+        weeks = {w: [r for r in rows if r[1] == w] for w in {r[1] for r in rows}}
+        expected["team-activity", "", ""] = (
+            sum(sum(r[4] for r in rs) > 0 for rs in weeks.values()),
+            sum(any(r[8] is not None for r in rs) for rs in weeks.values()),
+        )
+        expected["team-results", "", ""] = (
+            sum(sum(r[7] for r in rs) > 0 for rs in weeks.values()),
+            sum(any(r[9] is not None for r in rs) for rs in weeks.values()),
+        )
+        cohorts = db.execute(
+            """select sum(first_appointments), sum(reached_proposal), sum(won) from marts.funnel_monthly
+               where cohort_month >= ? and rep_id is not null group by cohort_month""",
+            [first.replace(day=1)],
+        ).fetchall()
+        expected["funnel", "", ""] = (sum(v > 0 for row in cohorts for v in row), 0)
+        (quarter,) = db.execute("select cast(date_trunc('quarter', ?::date) as date)", [current]).fetchone()
+        peers = db.execute(
+            """select rep_id, quarter_start, win_rate_vs_team_pts, revenue_per_sale_vs_team_pct,
+                      sales_cycle_vs_team_pct
+               from marts.rep_peer_comparison
+               where quarter_start >= cast(? as date) - interval 3 month and rep_id is not null""",
+            [quarter],
+        ).fetchall()
+        for rep, start, *values in peers:
+            for metric, value in zip(("win_rate", "revenue_per_sale", "sales_cycle"), values, strict=True):
+                expected["peer", f"{rep}@{start}", metric] = (int(value is not None and value != 0), 0)
+    return expected
+
+
+# -- rendering ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rendered(built, tmp_path_factory):
+    """The asset's page in Chromium: the DOM (with each chart's box, from a probing copy of the page)
+    and a screenshot of the page itself, kept as an artifact."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (Debian: chromium)")
+    _, outcome, _ = built
+    page = Path(outcome.metadata[REPORT_KEY.to_user_string()]["path"])
+    folder = tmp_path_factory.mktemp("chromium")
+    html = page.read_text(encoding="utf-8")
+    digest = base64.b64encode(hashlib.sha256(PROBE.encode()).digest()).decode()
+    probe = folder / "probe.html"
+    probe.write_text(
+        html.replace(CSP, f"{CSP}; script-src 'sha256-{digest}'").replace(
+            "</body>", f"<script>{PROBE}</script></body>"
+        ),
+        encoding="utf-8",
+    )
+    dom = chromium(
+        probe, folder / "profile", "--window-size=1280,1000", "--virtual-time-budget=2000", "--dump-dom"
+    )
+    height = int(dom.split('data-height="', 1)[1].split('"', 1)[0])
+    screenshot = artifacts() / "scorecard.png"
+    chromium(page, folder / "profile", f"--window-size=1280,{height}", f"--screenshot={screenshot}")
+    shutil.copyfile(page, artifacts() / "scorecard.html")
+    return html, parse(dom), screenshot
+
+
+def test_every_build_writes_the_scorecard_beside_the_warehouse(built):
+    warehouse, outcome, _ = built
+    metadata = outcome.metadata[REPORT_KEY.to_user_string()]
+    page = warehouse.with_name("warehouse-scorecard.html")
+    assert metadata["path"] == str(page)
+    assert metadata["bytes"] == page.stat().st_size > 20_000
+    assert metadata["weeks"] == WEEKS
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        first, current = window(db)
+        (reps,) = db.execute(
+            """select count(distinct rep_id) from (
+                   select rep_id from marts.rep_weekly_scorecard where week_start between ? and ?
+                   union all
+                   select rep_id from marts.funnel_monthly where cohort_month between ? and ?)""",
+            [first, current, first.replace(day=1), current + timedelta(days=7)],
+        ).fetchone()
+    assert metadata["reps"] == reps >= 6
+
+
+@needs_chromium
+def test_every_chart_draws_one_mark_per_figure_and_shows_them_on_screen(built, rendered, capsys):
+    warehouse, _, _ = built
+    _, dom, screenshot = rendered
+    with capsys.disabled():
+        print(f"\n  scorecard screenshot (test artifact): {screenshot}")
+    expected = expected_marks(warehouse)
+    drawn: dict[tuple, tuple[int, int]] = {}
+    for chart in dom.charts:
+        rep = chart.get("data-rep", "")
+        if chart["data-chart"] == "peer":
+            rep = f"{rep}@{chart['data-quarter']}"
+        drawn[chart["data-chart"], rep, chart.get("data-metric", "")] = (chart["marks"], chart["refs"])
+    assert drawn == expected
+    assert sum(marks for marks, _ in expected.values()) > 300  # a real page, not a near-empty one
+    assert {kind for kind, _, _ in expected} == {
+        "weekly",
+        "barometer",
+        "team-activity",
+        "team-results",
+        "funnel",
+        "peer",
+    }
+
+    # On screen: mark-coloured pixels inside every chart that has marks, none in a chart without.
+    image = Image.open(screenshot).convert("RGB")
+    colours = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in TONES.values()]
+
+    def mark_pixels(box: str) -> int:
+        x, y, w, h = (round(float(v)) for v in box.split(","))
+        region = image.crop((x, y, x + max(w, 1), y + max(h, 1)))
+        return sum(
+            n
+            for n, pixel in region.getcolors(maxcolors=1 << 20)
+            if any(max(abs(a - b) for a, b in zip(pixel, c, strict=True)) <= 24 for c in colours)
+        )
+
+    for chart in dom.charts:
+        pixels = mark_pixels(chart["data-box"])
+        where = f"{chart['data-chart']} {chart.get('data-rep', '')} {chart.get('data-metric', '')}"
+        if chart["marks"]:
+            assert pixels >= 4 * chart["marks"], f"{where}: {chart['marks']} marks, {pixels} pixels on screen"
+        else:
+            assert pixels == 0, f"{where}: no marks but {pixels} mark-coloured pixels"
+
+
+@needs_chromium
+def test_the_page_is_self_contained_and_shows_a_hostile_rep_name_as_text(built, rendered):
+    html, dom, _ = rendered
+    assert f'<meta http-equiv="Content-Security-Policy" content="{CSP}">' in html
+    assert "<script" not in html.lower()  # no script at all: the rep's name is escaped
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    for fetching in ("http://", "https://", " src=", " href=", "<link", "url(", "@import"):
+        assert fetching not in html, fetching
+    assert any(text.startswith(HOSTILE) for text in dom.rep_texts)  # rendered as text in the rep cells
+    assert dom.tags["script"] == 1  # the probe's own, nothing from the data
+
+
+@needs_chromium
+def test_a_fresh_warehouse_with_empty_marts_gives_a_page_saying_so(tmp_path):
+    warehouse = tmp_path / "fresh.duckdb"
+    engine = make_engine(warehouse)
+    ensure_tables(engine, (*salesforce_specs.SPECS, *hubspot_specs.ALL))
+    write_config(engine, ReportingConfig(), as_of=datetime.now(UTC))
+    sqlmodels.build(engine, discover())
+    engine.dispose()
+    result = CliRunner().invoke(
+        main, ["report", "--database", str(warehouse)], env={"BAROMETER_REPORT_FILE": ""}
+    )
+    assert result.exit_code == 0, result.output
+    page = warehouse.with_name("fresh-scorecard.html")
+    assert f"Scorecard written: {page}" in result.output
+    screenshot = artifacts() / "scorecard-empty.png"
+    dom = chromium(
+        page, tmp_path / "profile", "--window-size=1280,1200", f"--screenshot={screenshot}", "--dump-dom"
+    )
+    for note in (
+        "No rep has activity, results or a revenue target in the week of",
+        "No activity, results or targets in the 12 weeks shown.",
+        "No first appointments in the months shown",
+        "No deal closed this quarter or last",
+        "No sync recorded in this warehouse",
+    ):
+        assert note in dom
+    assert parse(dom).charts == []
+
+
+def test_the_report_command_writes_where_asked_and_explains_what_is_wrong(built, tmp_path, monkeypatch):
+    warehouse, _, _ = built
+    runner = CliRunner()
+    out = tmp_path / "out" / "four-weeks.html"
+    result = runner.invoke(main, ["report", "--database", str(warehouse), "--out", str(out), "--weeks", "4"])
+    assert result.exit_code == 0, result.output
+    assert f"Scorecard written: {out} (" in result.output
+    assert "4 weeks" in result.output
+    assert len(parse(out.read_text(encoding="utf-8")).of("team-activity")) == 1
+    assert out.read_text(encoding="utf-8").count("(so far)</td>") == 1  # the team table: this week once
+
+    monkeypatch.setenv("BAROMETER_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("BAROMETER_REPORT_FILE", str(tmp_path / "from-env.html"))
+    result = runner.invoke(main, ["report"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "from-env.html").is_file()
+
+    missing = tmp_path / "nowhere.duckdb"
+    result = runner.invoke(main, ["report", "--database", str(missing)])
+    assert result.exit_code == 1
+    assert f"no warehouse at {missing}" in result.output
+    assert "run `barometer demo` (the sandbox) or `barometer sync` (your CRMs) first" in result.output
+    assert not missing.exists()
+
+    raw_only = tmp_path / "raw-only.duckdb"
+    engine = make_engine(raw_only)
+    ensure_tables(engine, salesforce_specs.SPECS)
+    engine.dispose()
+    result = runner.invoke(main, ["report", "--database", str(raw_only)])
+    assert result.exit_code == 1
+    assert "the warehouse has no KPI marts yet (missing config.settings, marts." in result.output
+
+    for weeks in ("0", "105", "twelve"):
+        result = runner.invoke(main, ["report", "--database", str(warehouse), "--weeks", weeks])
+        assert result.exit_code == 2
+        assert "Invalid value for '--weeks'" in result.output
+
+
+def test_the_scorecard_asset_follows_every_mart_in_the_warehouse_pool():
+    definitions = build_definitions(SETTINGS)
+    node = definitions.resolve_asset_graph().get(REPORT_KEY)
+    marts = {dg.AssetKey(m.name.split(".")) for m in discover() if m.schema == "marts"}
+    assert set(node.parent_keys) == marts
+    assert node.group_name == "report"
+    assert definitions.resolve_assets_def(REPORT_KEY).op.pool == "warehouse"
+    rebuild = definitions.resolve_job_def("rebuild")
+    assert REPORT_KEY in rebuild.asset_layer.asset_graph.get_all_asset_keys()
