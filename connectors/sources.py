@@ -28,15 +28,17 @@ def open_sources(
 ) -> Iterator[Sources]:
     """Log in to every configured CRM (wrong credentials fail here, naming the variable to fix) and
     yield their streams; clients are closed on exit. `salesforce_session` reaches a Salesforce that
-    simple-salesforce's login hosts cannot (the sandbox)."""
+    simple-salesforce's login hosts cannot (the sandbox); `salesforce_settings` replace those the
+    environment gives (SALESFORCE_BACKOFF_SECONDS)."""
     sources = Sources()
     with ExitStack() as stack:
         sf_config = salesforce.config_from_env(env)
         if sf_config is None:
             sources.skipped.append(salesforce.NOT_CONFIGURED)
         else:
+            settings = salesforce_settings or salesforce.sync_settings_from_env(env)
             client = stack.enter_context(
-                salesforce.connect(sf_config, session=salesforce_session, settings=salesforce_settings)
+                salesforce.connect(sf_config, session=salesforce_session, settings=settings)
             )
             sources.streams += salesforce.streams(client)
         hs_config = hubspot.config_from_env(env)

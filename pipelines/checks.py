@@ -4,8 +4,9 @@ that table and every table it reads are built; a check whose tables no asset bui
 The marts' checks are derived from MARTS (each mart's key and share columns) beside the
 reconciliations of their totals with core (RECONCILIATIONS).
 
-Two more checks live with their assets: fetched = loaded + rejected (extract_assets) and the row-count
-drop (sql_assets). `source_freshness` checks that each stream's data is loaded up to recent hours.
+Three more checks live with their assets: fetched = loaded + rejected and nothing rejected
+(extract_assets), and the row-count drop (sql_assets). `source_freshness` checks that each stream's
+data is loaded up to recent hours.
 """
 
 from collections.abc import Iterable, Iterator, Mapping
@@ -49,6 +50,9 @@ def unique_key(table: str, *columns: str) -> QueryCheck:
 
 
 def no_orphans(table: str, column: str, parent: str, parent_column: str) -> QueryCheck:
+    """A warning, not an error: an orphan (an owner missing from the CRM's users, a task on an opportunity
+    the integration user cannot see) leaves every figure right, only without the parent's details, so it
+    is reported without stopping a publication."""
     return QueryCheck(
         table,
         f"{column}_in_{parent.split('.')[-1]}",
@@ -58,6 +62,7 @@ def no_orphans(table: str, column: str, parent: str, parent_column: str) -> Quer
         f"(select 1 from {parent} as p where p.{parent_column} = child.{column}) "
         "group by all order by rows desc",
         reads=(parent,),
+        severity=dg.AssetCheckSeverity.WARN,
     )
 
 

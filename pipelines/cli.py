@@ -9,10 +9,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
 from connectors.sandbox.org.config import OrgConfig
+from pipelines.report.writer import DEFAULT_WEEKS, MAX_WEEKS
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -117,6 +119,7 @@ def _failures_explained(what: str) -> Iterator[None]:
 def _report(outcome, *, headline: str, retry: str, notes: tuple[str, ...] = ()) -> None:
     """Print what a run built; exit non-zero, naming the failed steps, if it failed."""
     from models.engine import warehouse_url
+    from pipelines.publish_assets import SERVING_KEY
 
     if not outcome.success:
         steps = "\n".join(f"  {failure}" for failure in outcome.failures) or "  (see the log above)"
@@ -127,7 +130,8 @@ def _report(outcome, *, headline: str, retry: str, notes: tuple[str, ...] = ()) 
     rejected = sum(m.get("rejected", 0) for m in raw)
     click.echo(f"{headline} in {outcome.seconds:.1f}s (Dagster run {outcome.run_id}).")
     click.echo(f"  raw: {fetched:,} records fetched with {api_calls:,} API calls, {rejected:,} rejected")
-    for asset in sorted(a for a in outcome.metadata if not a.startswith(("raw_", "config/"))):
+    skipped = ("raw_", "config/", "serving/", "report/")
+    for asset in sorted(a for a in outcome.metadata if not a.startswith(skipped)):
         rows = outcome.rows(asset)
         click.echo(f"  {asset.replace('/', '.'):<28}{rows:>10,} rows" if rows is not None else f"  {asset}")
     failed = [c for c in outcome.checks if not c.passed]
@@ -138,12 +142,25 @@ def _report(outcome, *, headline: str, retry: str, notes: tuple[str, ...] = ()) 
     for note in notes:
         click.echo(f"  {note}")
     click.echo(f"Warehouse: {warehouse_url().removeprefix('duckdb:///')}")
+    if scorecard := outcome.metadata.get("report/scorecard"):
+        click.echo(f"Scorecard: {scorecard['path']} (open it in a browser; `barometer report` rewrites it)")
+    _report_publication(outcome.metadata.get(SERVING_KEY.to_user_string()))
+
+
+def _report_publication(published: dict | None) -> None:
+    """Where BI tools read the build (pipelines.publish_assets), if the run published it."""
+    if published:
+        click.echo(f"Published for BI tools (docs/bi.md): {published['path']} (read-only DuckDB)")
+        version = Path(str(published["parquet"]))
+        click.echo(f"  Parquet: {version.parent / 'current'}/ (now {version.name})")
+        click.echo(f"  PostgreSQL: {published['postgres']}")
 
 
 def _run(action: Callable) -> None:
-    from pipelines.runs import cli_instance
+    """`action` on the Dagster instance, once no other barometer command is writing the warehouse."""
+    from pipelines.runs import cli_instance, warehouse_turn
 
-    with cli_instance() as instance:
+    with warehouse_turn(progress=_progress), cli_instance() as instance:
         action(instance)
 
 
@@ -275,3 +292,45 @@ def demo(seed, reps, teams, days, end, activities, replace) -> None:
         "  the pipeline in Dagster's UI: `barometer sandbox`, export what it prints, then `dagster dev`"
     )
     click.echo("  (docs/operations.md)")
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="HTML file to write (default: BAROMETER_REPORT_FILE, else <warehouse name>-scorecard.html "
+    "beside the warehouse).",
+)
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, MAX_WEEKS),
+    default=DEFAULT_WEEKS,
+    show_default=True,
+    help="Weeks shown, ending with the week of the marts' as_of.",
+)
+@click.option(
+    "--database",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The warehouse DuckDB file (default: BAROMETER_WAREHOUSE, else data/warehouse.duckdb).",
+)
+def report(out: Path | None, weeks: int, database: Path | None) -> None:
+    """Write the KPI scorecard: one self-contained HTML page from the warehouse's marts, read-only."""
+    from models.engine import WarehouseConfigError
+    from pipelines.report import ReportError, default_warehouse, open_read_only, report_path, write_report
+
+    try:
+        database = database.expanduser().resolve() if database else default_warehouse()
+        path = out.expanduser().resolve() if out else report_path(database)
+        con = open_read_only(database)
+        try:
+            written = write_report(con, path, weeks=weeks)
+        finally:
+            con.close()
+    except (ReportError, WarehouseConfigError) as exc:
+        raise click.ClickException(f"barometer report: {exc}") from exc
+    click.echo(
+        f"Scorecard written: {written.path} ({written.bytes:,} bytes; {written.reps} reps, "
+        f"{written.weeks} weeks; {written.seconds:.2f}s)"
+    )

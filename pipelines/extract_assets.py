@@ -5,7 +5,8 @@ new stream or table appears here without a change.
 
 An asset body is window → client → loader → metadata: the partition range becomes a window
 (pipelines.partitions), the CRM resource opens the stream, models.sync.run_stream merges its pages,
-and the run report becomes metadata and the reconciliation check.
+and the run report becomes metadata and two checks: the reconciliation, and a warning when the run
+rejected records (raw_meta.rejects), with their count and a sample of the reasons.
 """
 
 from collections.abc import Iterator
@@ -18,12 +19,14 @@ import sqlalchemy as sa
 from connectors import hubspot
 from connectors.salesforce.specs import EXTRACTIONS
 from connectors.streams import StreamSpec, Window
-from models.raw import ensure_tables, quote, schema_name, sync_runs
+from models.raw import ensure_tables, quote, rejects, schema_name, sync_runs
 from models.sync import RunReport, run_stream
 from pipelines.partitions import extraction_window
 
 WAREHOUSE_POOL = "warehouse"  # every step that opens the warehouse: DuckDB allows one writer process
 RECONCILED = "fetched_equals_loaded_plus_rejected"
+NOTHING_REJECTED = "nothing_rejected"
+SAMPLE_REASONS = 10
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,13 @@ def extract_asset(
                 RECONCILED,
                 asset=own,
                 description="The run's records reconcile: fetched = loaded + rejected (raw_meta.sync_runs).",
-            )
+            ),
+            dg.AssetCheckSpec(
+                NOTHING_REJECTED,
+                asset=own,
+                description="The run rejected no record; rejects are kept, with the reason and the "
+                "payload, in raw_meta.rejects.",
+            ),
         ],
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -93,6 +102,7 @@ def extract_asset(
                     asset_key=table_key(spec), metadata=_metadata(report, spec, counts[spec.table_name])
                 )
             yield reconciliation(engine, own, run_id)
+            yield rejected(engine, own, run_id)
 
     return extract
 
@@ -183,6 +193,42 @@ def reconciliation(engine: sa.Engine, own: dg.AssetKey, run_id: str) -> dg.Asset
     )
 
 
+def rejected(engine: sa.Engine, own: dg.AssetKey, run_id: str) -> dg.AssetCheckResult:
+    """Warn about the records the run could not map: how many, per landing table, and the most
+    frequent reasons. Nothing is lost (each is in raw_meta.rejects with its payload), but the figures
+    built on the table miss them until the source is fixed."""
+    with engine.connect() as conn:
+        by_table = dict(
+            conn.execute(
+                sa.select(rejects.c.table_name, sa.func.count())
+                .where(rejects.c.run_id == run_id)
+                .group_by(rejects.c.table_name)
+                .order_by(rejects.c.table_name)
+            ).all()
+        )
+        reasons = conn.execute(
+            sa.select(rejects.c.reason, sa.func.count().label("records"), sa.func.min(rejects.c.record_id))
+            .where(rejects.c.run_id == run_id)
+            .group_by(rejects.c.reason)
+            .order_by(sa.desc("records"), rejects.c.reason)
+            .limit(SAMPLE_REASONS)
+        ).all()
+    count = sum(by_table.values())
+    metadata: dict[str, object] = {"rejected": count, "sync_run_id": run_id}
+    if count:
+        metadata["by_table"] = dg.MetadataValue.json(by_table)
+        metadata["sample_reasons"] = dg.MetadataValue.json(
+            [{"reason": reason, "records": n, "record_id": record_id} for reason, n, record_id in reasons]
+        )
+    return dg.AssetCheckResult(
+        asset_key=own,
+        check_name=NOTHING_REJECTED,
+        passed=count == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata=metadata,
+    )
+
+
 def _skipped(
     context: dg.AssetExecutionContext, engine: sa.Engine, stream: CatalogStream, message: str
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
@@ -196,9 +242,10 @@ def _skipped(
             asset_key=table_key(spec),
             metadata={"dagster/row_count": counts[spec.table_name], "skipped": message},
         )
-    yield dg.AssetCheckResult(
-        asset_key=table_key(stream.specs[0]),
-        check_name=RECONCILED,
-        passed=True,
-        metadata={"skipped": message},
-    )
+    for check_name in (RECONCILED, NOTHING_REJECTED):
+        yield dg.AssetCheckResult(
+            asset_key=table_key(stream.specs[0]),
+            check_name=check_name,
+            passed=True,
+            metadata={"skipped": message},
+        )

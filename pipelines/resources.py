@@ -25,6 +25,7 @@ from connectors.streams import Stream
 from models import reporting
 from models.engine import ENV_VAR as WAREHOUSE_VAR
 from models.engine import make_engine
+from models.serving import config as serving_config
 
 
 class EnvResource(dg.ConfigurableResource):
@@ -99,6 +100,7 @@ class SalesforceResource(CrmResource):
         "client_secret": salesforce_config.CLIENT_SECRET,
         "domain": salesforce_config.DOMAIN,
         "max_api_share": salesforce_config.MAX_API_SHARE,
+        "backoff_seconds": salesforce_config.BACKOFF_SECONDS,
     }
     instance_url: str | None = None
     access_token: str | None = None
@@ -109,6 +111,7 @@ class SalesforceResource(CrmResource):
     client_secret: str | None = None
     domain: str | None = None
     max_api_share: str | None = None
+    backoff_seconds: str | None = None
 
     def crm_config(self) -> object | None:
         return salesforce.config_from_env(self.environment())
@@ -124,11 +127,13 @@ class HubSpotResource(CrmResource):
         "base_url": hubspot_config.BASE_URL_VAR,
         "requests_per_10s": hubspot_config.REQUESTS_PER_10S_VAR,
         "search_requests_per_second": hubspot_config.SEARCH_PER_SECOND_VAR,
+        "backoff_seconds": hubspot_config.BACKOFF_VAR,
     }
     access_token: str | None = None
     base_url: str | None = None
     requests_per_10s: str | None = None
     search_requests_per_second: str | None = None
+    backoff_seconds: str | None = None
 
     def crm_config(self) -> object | None:
         return hubspot.config_from_env(self.environment())
@@ -156,6 +161,34 @@ class ReportingResource(EnvResource):
         return reporting.reporting_config_from_env(self.environment())
 
 
+class PublishResource(EnvResource):
+    """Where the marts are published for BI tools (models.serving.config): the folder of the read-only
+    DuckDB snapshot and the Parquet files, an optional PostgreSQL URL (a secret) and its read-only role."""
+
+    VARIABLES: ClassVar[Mapping[str, str]] = {
+        "directory": serving_config.DIR_VAR,
+        "url": serving_config.URL_VAR,
+        "reader_role": serving_config.READER_ROLE_VAR,
+    }
+    directory: str | None = None
+    url: str | None = None
+    reader_role: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None):
+        """As EnvResource.from_env, after checking the variables: a typo stops the definitions from
+        loading with a message naming the variable, before any sync runs."""
+        serving_config.check_env(os.environ if env is None else env)
+        return super().from_env(env)
+
+    def config_for(self, warehouse_location: str | None) -> serving_config.ServingConfig:
+        """The settings, the default folder beside the warehouse at `warehouse_location`."""
+        env = self.environment()
+        if warehouse_location:
+            env[WAREHOUSE_VAR] = warehouse_location
+        return serving_config.serving_config_from_env(env)
+
+
 CRM_RESOURCES: tuple[type[CrmResource], ...] = (SalesforceResource, HubSpotResource)
 
 
@@ -164,5 +197,6 @@ def resources_from_env(env: Mapping[str, str] | None = None) -> dict[str, dg.Con
     return {
         "warehouse": WarehouseResource.from_env(env),
         "reporting": ReportingResource.from_env(env),
+        "publish": PublishResource.from_env(env),
         **{crm.SOURCE: crm.from_env(env) for crm in CRM_RESOURCES},
     }

@@ -1,6 +1,10 @@
 """Running the Dagster definitions outside the UI: one in-process run of a job over a partition range
 against a Dagster instance, with progress lines, and what it produced. The barometer CLI and the tests
 go through here; `catch_up` is what `barometer sync` runs.
+
+A run executes in the calling process, so nothing outside it notices when that process is killed: each
+run holds a lock file (pipelines.locks) that the next run uses to find it abandoned, mark it failed and
+free its pool slot; and `warehouse_turn` makes a second command on the same warehouse wait its turn.
 """
 
 import os
@@ -12,10 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+from sqlalchemy.engine import make_url
 
-from models.engine import PROJECT_ROOT
+from models.engine import PROJECT_ROOT, warehouse_url
 from pipelines.extract_assets import stream_catalog
 from pipelines.jobs import SYNC_JOB
+from pipelines.locks import abandoned, hold
 from pipelines.partitions import catch_up_range, daily_partitions, loaded_until
 from pipelines.resources import CRM_RESOURCES
 from pipelines.settings import PipelineSettings
@@ -28,6 +34,12 @@ DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
 # --partition-range` and single-run backfills set).
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
+RUN_LOCK_TAG = "barometer/run_lock"  # the lock file held by the process executing the run
+UNFINISHED = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+ABANDONED_RUN = (
+    "the process running it ended (killed or crashed) before the run finished; closed by the next run, "
+    "which starts over from the last successful window"
+)
 
 
 @dataclass(frozen=True)
@@ -67,13 +79,19 @@ def run_job(
     backfill policy is a single run)."""
     job = defs.resolve_job_def(job_name)
     run_id = str(uuid.uuid4())
+    for closed in close_abandoned_runs(instance):
+        if progress is not None:
+            progress(f"Closed Dagster run {closed} as failed: {ABANDONED_RUN}")
+    lock = Path(instance.root_directory) / "barometer_runs" / f"{run_id}.lock"
     tags = {RANGE_START_TAG: partitions.start, RANGE_END_TAG: partitions.end} if partitions else {}
+    tags[RUN_LOCK_TAG] = str(lock)
     if progress is not None:
         instance.add_event_listener(run_id, _progress_listener(progress))
     started = datetime.now(UTC)
-    result = job.execute_in_process(
-        instance=instance, run_id=run_id, tags=tags, raise_on_error=False, run_config=QUIET
-    )
+    with hold(lock, remove=True):
+        result = job.execute_in_process(
+            instance=instance, run_id=run_id, tags=tags, raise_on_error=False, run_config=QUIET
+        )
     outcome = RunOutcome(
         run_id=run_id,
         job=job_name,
@@ -100,6 +118,50 @@ def run_job(
         error = event.step_failure_data.error
         outcome.failures.append(f"{event.step_key}: {_error_text(error)}")
     return outcome
+
+
+def close_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark failed the unfinished runs of `run_job` whose process has ended (its lock file is left and
+    nobody holds it) and free the pool slots they held; returns their ids. Without this, a run killed
+    while a step held the `warehouse` pool slot would keep it, and every later run would wait for it
+    forever: no daemon frees the slots of runs executed in a CLI process."""
+    closed = []
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=UNFINISHED)):
+        lock = run.tags.get(RUN_LOCK_TAG)
+        if not lock or not abandoned(Path(lock)):
+            continue
+        current = instance.get_run_by_id(run.run_id)  # a run that just ended was recorded before unlocking
+        if current is None or current.status not in UNFINISHED:
+            continue
+        instance.report_run_failed(current, message=f"Run {run.run_id}: {ABANDONED_RUN}")
+        if instance.event_log_storage.supports_global_concurrency_limits:
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        Path(lock).unlink(missing_ok=True)
+        closed.append(run.run_id)
+    return closed
+
+
+@contextmanager
+def warehouse_turn(*, progress: Progress | None = None) -> Iterator[None]:
+    """Hold `<warehouse>.lock` beside the DuckDB file BAROMETER_WAREHOUSE names (models.engine) for the
+    block, waiting for it if another command holds it: one barometer command writes a warehouse at a
+    time. DuckDB alone would fail the second writer at once with a lock error; this one waits its turn
+    and says so. The kernel releases the lock when its holder ends, killed or not."""
+    database = make_url(warehouse_url()).database or ""
+    if not database or database == ":memory:" or database.startswith("md:"):
+        yield
+        return
+    path = Path(database).expanduser()
+
+    def waiting(holder: str) -> None:
+        if progress is not None:
+            progress(
+                f"Waiting: another barometer command (pid {holder}) is writing {path}; "
+                "this one starts when it ends…"
+            )
+
+    with hold(path.with_name(path.name + ".lock"), waiting=waiting):
+        yield
 
 
 def catch_up(

@@ -12,6 +12,9 @@
   10% under it.
 - `HUBSPOT_SEARCH_REQUESTS_PER_SECOND` (default `4`): search requests a second (HubSpot allows 5 per
   account); raise it only for a sandbox or a HubSpot that allows more.
+- `HUBSPOT_BACKOFF_SECONDS` (default `0.5`): the scale of the waits between retries of a failed
+  request (full-jitter exponential: the n-th waits up to this x 2^n, at most 30 s); lower it to give up
+  sooner on an outage, e.g. in tests.
 
 A wrong token stops the run at its first request (HTTP 401) with an error naming
 `HUBSPOT_ACCESS_TOKEN`; a malformed value of any variable is reported by name before any request.
@@ -31,6 +34,7 @@ TOKEN_VAR = "HUBSPOT_ACCESS_TOKEN"  # noqa: S105 (the variable's name, not a sec
 BASE_URL_VAR = "HUBSPOT_BASE_URL"
 REQUESTS_PER_10S_VAR = "HUBSPOT_REQUESTS_PER_10S"
 SEARCH_PER_SECOND_VAR = "HUBSPOT_SEARCH_REQUESTS_PER_SECOND"
+BACKOFF_VAR = "HUBSPOT_BACKOFF_SECONDS"
 
 
 @dataclass(frozen=True)
@@ -87,8 +91,26 @@ def config_from_env(env: Mapping[str, str] | None = None) -> HubSpotConfig | Non
         "search requests per second (HubSpot: 5)",
     )
     return HubSpotConfig(
-        access_token=token, base_url=base_url, requests_per_10s=limit, search_per_second=search
+        access_token=token,
+        base_url=base_url,
+        requests_per_10s=limit,
+        search_per_second=search,
+        backoff_seconds=_backoff(env),
     )
+
+
+def _backoff(env: Mapping[str, str]) -> float:
+    raw = env.get(BACKOFF_VAR) or str(settings.BACKOFF_SECONDS)
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= settings.BACKOFF_MAX_SECONDS:
+        raise ConfigurationError(
+            f"{BACKOFF_VAR}={raw!r} is not a number of seconds in (0, {settings.BACKOFF_MAX_SECONDS:g}]: "
+            f"set the scale of the waits between retries (default {settings.BACKOFF_SECONDS:g}) or unset it"
+        )
+    return value
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int, meaning: str) -> int:

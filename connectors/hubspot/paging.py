@@ -26,9 +26,13 @@ Search = Callable[[JSON], JSON]
 
 
 def record_ms(record: JSON, prop: str) -> int | None:
-    """The record's `prop` datetime in epoch milliseconds, None if missing or unreadable."""
+    """The record's `prop` datetime in epoch milliseconds, None if missing or unreadable (or if the
+    record is not a JSON object: mapping rejects it)."""
+    properties = record.get("properties") if isinstance(record, dict) else None
+    if not isinstance(properties, dict):
+        return None
     try:
-        moment = parse_timestamp((record.get("properties") or {}).get(prop), prop)
+        moment = parse_timestamp(properties.get(prop), prop)
     except MappingError:
         return None
     return None if moment is None else epoch_ms(moment)
@@ -47,7 +51,7 @@ def search_window(
         page = search(_request(filters, modified_property, properties))
         results = page.get("results") or []
         for record in results:
-            if record.get("id") in seen and record_ms(record, modified_property) == lower:
+            if _id(record) in seen and record_ms(record, modified_property) == lower:
                 continue  # read by the previous query
             yield record
         if not results or not _has_next(page):
@@ -56,12 +60,12 @@ def search_window(
         last = max((s for s in stamps if s is not None), default=None)
         if last is None or last <= lower:
             # A whole page inside one millisecond: read that millisecond by id ranges, then go past it.
-            read = seen | {str(r.get("id")) for r in results}
+            read = seen | {_id(r) for r in results}
             yield from _one_millisecond(search, modified_property, properties, lower, read)
             lower, seen = lower + 1, frozenset()
         else:
             lower = last
-            seen = frozenset(str(r.get("id")) for r, s in zip(results, stamps, strict=True) if s == last)
+            seen = frozenset(_id(r) for r, s in zip(results, stamps, strict=True) if s == last)
 
 
 def _one_millisecond(
@@ -76,11 +80,16 @@ def _one_millisecond(
         page = search(_request(filters, "hs_object_id", properties))
         results = page.get("results") or []
         for record in results:
-            if str(record.get("id")) not in read:
+            if _id(record) not in read:
                 yield record
         if not results or not _has_next(page):
             return
-        after_id = str(results[-1].get("id"))
+        after_id = _id(results[-1])
+
+
+def _id(record: object) -> str:
+    """The record's id as text ('None' when it has none or is not a JSON object: mapping rejects it)."""
+    return str(record.get("id")) if isinstance(record, dict) else "None"
 
 
 def _filter(prop: str, operator: str, ms: int) -> JSON:

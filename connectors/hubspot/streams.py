@@ -177,6 +177,11 @@ class CrmObjectStream(_Stream):
         archived within the window, then those modified within it, in ascending modification time."""
         obj = self.obj
         properties = client.property_names(object_type=obj.object_type)
+        missing = [p.name for p in obj.properties if p.name not in properties]
+        if missing:  # removed or renamed in the portal: the columns land NULL
+            log.warning(
+                "%s: the portal has no property %s; those columns stay NULL", self.name, ", ".join(missing)
+            )
         if obj.modified_property not in properties:
             properties.append(obj.modified_property)
         for listed in _chunks(self._archived_in(client, window), settings.PAGE_ROWS):
@@ -201,7 +206,7 @@ class CrmObjectStream(_Stream):
             body = client.list_page(object_type=self.obj.object_type, archived=True, after=after)
             for record in body.get("results") or ():
                 try:
-                    moment = modified_at(record, self.obj)
+                    moment = modified_at(record, self.obj) if isinstance(record, dict) else None
                 except MappingError:
                     moment = None  # mapping rejects it, with the reason
                 if moment is None or (window.start <= moment and (window.end is None or moment < window.end)):
@@ -218,7 +223,8 @@ class CrmObjectStream(_Stream):
         history = self.obj.history_property
         size = settings.HISTORY_BATCH_SIZE if history else settings.BATCH_READ_SIZE
         full: dict[str, JSON] = {}
-        for chunk in _chunks((str(r.get("id")) for r in listed), size):
+        listed_ids = [str(r.get("id")) if isinstance(r, dict) else None for r in listed]
+        for chunk in _chunks(dict.fromkeys(i for i in listed_ids if i is not None), size):
             body = client.batch_read(
                 object_type=self.obj.object_type,
                 ids=chunk,
@@ -234,29 +240,32 @@ class CrmObjectStream(_Stream):
             for record_id, result in full.items():
                 with_history = result.pop("propertiesWithHistory", None) or {}
                 histories[record_id] = with_history.get(history) or []
-        return [full.get(str(r.get("id")), r) for r in listed], histories
+        records = [full.get(i, r) if i is not None else r for r, i in zip(listed, listed_ids, strict=True)]
+        return records, histories
 
     # -- one page and its children -----------------------------------------------------------------
 
     def _parent_page(self, records: list[JSON], meter: _Meter, *, deleted: bool) -> tuple[Page, list[str]]:
-        """The page of `records` (one per id, the newest) and the ids whose children to read."""
+        """The page of `records` and the ids whose children to read. A record read twice (modified
+        while the window was read, or sent twice) stays twice: the merge keeps the newest version and
+        the run counts both, so fetched is what the API returned."""
         rows: list[tuple] = []
         rejects: list[Reject] = []
-        ids: list[str] = []  # every parseable id, rejected records' included: their children still load
+        ids: dict[str, None] = {}  # every parseable id, rejected records' too: their children still load
         newest: datetime | None = None
         modified = self._modified_column
-        for record in _latest_by_id(records):
+        for record in records:
             mapped = map_crm_record(record, self.obj)
             if isinstance(mapped, Reject):
                 rejects.append(mapped)
                 record_id = _record_id(record)
                 if record_id is not None:
-                    ids.append(str(record_id))
+                    ids[str(record_id)] = None
                 ms = record_ms(record, self.obj.modified_property)
                 stamp = None if ms is None else _from_ms(ms)
             else:
                 rows.append(mapped)
-                ids.append(str(mapped[0]))
+                ids[str(mapped[0])] = None
                 stamp = mapped[modified]
             if stamp is not None and (newest is None or stamp > newest):
                 newest = stamp
@@ -268,7 +277,7 @@ class CrmObjectStream(_Stream):
             api_calls=meter.take(),
             high_watermark=high_watermark,
         )
-        return page, ids
+        return page, list(ids)
 
     def _child_pages(
         self, client: HubSpotClient, ids: list[str], histories: dict[str, list[Any]] | None
@@ -399,15 +408,6 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
-
-
-def _latest_by_id(records: list[JSON]) -> list[JSON]:
-    """One record per id (the last read: the newest, when a record changed while a window was read)."""
-    by_id: dict[object, JSON] = {}
-    for record in records:
-        key = record.get("id") if isinstance(record, dict) else None
-        by_id[key if key is not None else id(record)] = record
-    return list(by_id.values())
 
 
 def _record_id(record: Any) -> int | None:

@@ -13,7 +13,12 @@ policy), `streams` (windows into pages), `mapping` (records into typed rows), `s
 """
 
 from connectors.salesforce.client import SalesforceClient, connect
-from connectors.salesforce.config import NOT_CONFIGURED, SalesforceConfig, config_from_env
+from connectors.salesforce.config import (
+    NOT_CONFIGURED,
+    SalesforceConfig,
+    config_from_env,
+    sync_settings_from_env,
+)
 from connectors.salesforce.errors import (
     ApiAllocationError,
     ApiRequestError,
@@ -59,4 +64,5 @@ __all__ = [
     "connect",
     "stream",
     "streams",
+    "sync_settings_from_env",
 ]

@@ -6,10 +6,10 @@ Built on simple-salesforce. The client owns the policy around every request:
   through a transport adapter mounted on the HTTP session, which counts it, applies default
   timeouts and reads `Sforce-Limit-Info` and `Retry-After`. `take_api_calls()` hands the count
   since the last call to whoever builds the next page.
-- **Retries.** 429, 5xx, connection errors, resets and truncated bodies are retried with exponential
-  backoff and full jitter (tenacity), honouring `Retry-After`, up to `SyncSettings.max_attempts`;
-  then `RetriesExhaustedError` names the object and window. Re-reading a REST `nextRecordsUrl` or a
-  Bulk results locator is safe.
+- **Retries.** 429, 5xx, connection errors, resets, truncated and malformed (not JSON) bodies are
+  retried with exponential backoff and full jitter (tenacity), honouring `Retry-After`, up to
+  `SyncSettings.max_attempts`; then `RetriesExhaustedError` names the object and window. Re-reading
+  a REST `nextRecordsUrl` or a Bulk results locator is safe.
 - **Sessions.** simple-salesforce logs in again by itself when a session expires (password and OAuth
   logins); for Bulk calls, which it does not cover, the client re-logs in. With a direct access
   token there is nobody to log in: a 401 is `SessionExpiredError` naming SALESFORCE_ACCESS_TOKEN.
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import email.utils
 import http.client
+import json
 import logging
 import math
 import threading
@@ -81,6 +82,8 @@ _NETWORK_ERRORS = (
     ConnectionError,
     TimeoutError,
 )
+# A body that does not parse (requests' error derives from simplejson's when that is installed).
+_MALFORMED_BODY = (json.JSONDecodeError, requests.exceptions.JSONDecodeError)
 _TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
 _BULK_DONE = "JobComplete"
 _BULK_FAILED = frozenset({"Failed", "Aborted"})
@@ -502,6 +505,8 @@ class SalesforceClient:
         if isinstance(exc, requests.exceptions.SSLError):  # a certificate problem will not go away
             return False
         if isinstance(exc, _NETWORK_ERRORS):
+            return True
+        if isinstance(exc, _MALFORMED_BODY):  # a successful answer garbled on the way: ask again
             return True
         # Anything else raised while the library read an error response it could not parse.
         status = self._meter.last_status

@@ -17,6 +17,9 @@ When several sets are complete, the first in this order wins. Optional:
 - `SALESFORCE_MAX_API_SHARE` (default `0.5`): the sync stops, with `ApiAllocationError`, before the
   org's use of its daily API allocation would pass this share (0 < share ≤ 1), leaving the rest to
   other integrations.
+- `SALESFORCE_BACKOFF_SECONDS` (default `1`): the scale of the waits between retries of a failed
+  request (full-jitter exponential: the n-th waits up to this x 2^n, at most 60 s); lower it to give
+  up sooner on an outage, e.g. in tests. Read by `sync_settings_from_env`.
 - `REQUESTS_CA_BUNDLE`: a CA file to trust for TLS, as everywhere in `requests`.
 
 With none of the login variables set, `config_from_env` returns None (the caller skips Salesforce);
@@ -33,6 +36,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from connectors.salesforce.errors import ConfigError
+from connectors.salesforce.settings import SyncSettings
 
 INSTANCE_URL = "SALESFORCE_INSTANCE_URL"
 ACCESS_TOKEN = "SALESFORCE_ACCESS_TOKEN"  # noqa: S105 - a variable name, not a secret
@@ -43,6 +47,7 @@ CLIENT_ID = "SALESFORCE_CLIENT_ID"
 CLIENT_SECRET = "SALESFORCE_CLIENT_SECRET"  # noqa: S105
 DOMAIN = "SALESFORCE_DOMAIN"
 MAX_API_SHARE = "SALESFORCE_MAX_API_SHARE"
+BACKOFF_SECONDS = "SALESFORCE_BACKOFF_SECONDS"
 
 DEFAULT_DOMAIN = "login"
 DEFAULT_MAX_API_SHARE = 0.5
@@ -179,6 +184,26 @@ def config_from_env(env: Mapping[str, str] | None = None) -> SalesforceConfig | 
         f"set {', '.join(missing)} for the {flow.replace('_', ' ')} login" for flow, missing in started
     )
     raise ConfigError(f"Salesforce is configured partially: {described}", variables=missing_all)
+
+
+def sync_settings_from_env(env: Mapping[str, str] | None = None) -> SyncSettings:
+    """The sync settings with `SALESFORCE_BACKOFF_SECONDS` applied (default: os.environ, read now)."""
+    env = os.environ if env is None else env
+    defaults = SyncSettings()
+    raw = env.get(BACKOFF_SECONDS)
+    if raw is None or not raw.strip():
+        return defaults
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = float("nan")
+    if not 0.0 < seconds <= defaults.backoff_max_seconds:
+        raise ConfigError(
+            f"{BACKOFF_SECONDS} must be a number of seconds in (0, {defaults.backoff_max_seconds:g}], the "
+            f"scale of the waits between retries (default {defaults.backoff_initial_seconds:g}), got {raw!r}",
+            variables=(BACKOFF_SECONDS,),
+        )
+    return SyncSettings(backoff_initial_seconds=seconds)
 
 
 def _build(flow: AuthFlow, env: Mapping[str, str], share: float) -> SalesforceConfig:

@@ -19,7 +19,7 @@ import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import duckdb
 import orjson
@@ -74,7 +74,13 @@ def _show(value: object) -> str:
 
 
 def _reason(column: Column, value: object) -> str:
-    kind = {"timestamp": "a datetime", "date": "a date", "integer": "an integer", "bigint": "an integer"}
+    kind = {
+        "timestamp": "a datetime",
+        "date": "a date",
+        "integer": "an integer",
+        "bigint": "an integer",
+        "double": "a finite number",
+    }
     expected = kind.get(column.type, f"a {column.type}")
     return f"{column.name}: cannot read {_show(value)} as {expected}"
 
@@ -89,7 +95,7 @@ def _from_text(texts: pa.Array, column: Column) -> pa.Array:
         if not pc.all(valid).as_py():
             raise ValueError("not a boolean")
         return pc.equal(texts, "true")
-    return pc.cast(texts, column.arrow_type)
+    return _in_range(_finite(pc.cast(texts, column.arrow_type)))
 
 
 def _from_json(values: list, column: Column) -> pa.Array:
@@ -108,7 +114,36 @@ def _from_json(values: list, column: Column) -> pa.Array:
             values = [int(v) if type(v) is float else v for v in values]
     elif column.type == "double" and any(type(v) is bool for v in values):
         raise ValueError("not a number")
-    return pa.array(values, column.arrow_type)
+    return _finite(pa.array(values, column.arrow_type))
+
+
+# Dates and datetimes every reader of the warehouse can represent (Python's, among others): Arrow
+# parses year 0 and years beyond 9999, Salesforce never sends them.
+_FIRST, _LAST = datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+def _in_range(array: pa.Array) -> pa.Array:
+    """`array`, unless a date or datetime lies outside years 1 to 9999."""
+    if pa.types.is_timestamp(array.type):
+        first, last = _FIRST, _LAST
+    elif pa.types.is_date32(array.type):
+        first, last = _FIRST.date(), _LAST.date()
+    else:
+        return array
+    outside = pc.or_(
+        pc.less(array, pa.scalar(first, array.type)), pc.greater(array, pa.scalar(last, array.type))
+    )
+    if pc.any(outside).as_py():
+        raise ValueError("outside years 1 to 9999")
+    return array
+
+
+def _finite(array: pa.Array) -> pa.Array:
+    """`array`, unless it holds NaN or an infinity (JSON tokens a lenient encoder writes, or CSV text):
+    an amount that poisons every sum is refused, not loaded."""
+    if pa.types.is_floating(array.type) and pc.any(pc.invert(pc.is_finite(array))).as_py():
+        raise ValueError("not a finite number")
+    return array
 
 
 def _column_from_json(values: list, column: Column, bad: dict[int, str]) -> pa.Array:

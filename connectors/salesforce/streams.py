@@ -75,6 +75,9 @@ class SalesforceStream:
         context = f"salesforce {x.sobject}, window {describe_window(window)}"
         fields = self.client.describe(x.sobject, context=context)
         names = [f.name for f in fields]
+        missing = [c.name for c in self.spec.columns if c.name not in names]
+        if missing:  # removed, renamed or hidden from the integration user: the columns land NULL
+            log.warning("%s: describe lists no %s; those columns stay NULL", context, ", ".join(missing))
         bounds = (window.start, window.end) if needs_client_filter(window) else None
 
         def soql(after: Key | None) -> str:

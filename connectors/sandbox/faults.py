@@ -3,6 +3,9 @@
 A rule names endpoints (a glob over route names such as `hubspot.objects.*`), the kinds of fault
 it may inject, and a rate. Whether the n-th request to an endpoint fails, and how, depends only on
 (seed, endpoint, n): two runs that send the same requests in the same order see the same faults.
+
+A `PageTamper` rewrites the body of successful answers instead: malformed records, duplicated ids or
+broken JSON served on demand, as a misbehaving CRM (or a proxy in between) would send them.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import fnmatch
 import hashlib
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -47,6 +51,20 @@ class FaultRule:
 
 
 @dataclass(frozen=True)
+class PageTamper:
+    """Rewrites the body of 2xx answers of matching endpoints. `edit` gets the body and returns the
+    new one, or None to leave an answer alone (it then does not count towards `times`)."""
+
+    endpoints: str
+    edit: Callable[[bytes], bytes | None]
+    times: int | None = None  # answers to rewrite (None: every matching one)
+
+    def __post_init__(self) -> None:
+        if self.times is not None and self.times < 1:
+            raise ValueError(f"times must be at least 1 (or None for no limit), got {self.times}")
+
+
+@dataclass(frozen=True)
 class Fault:
     kind: FaultKind
     slow_seconds: float = 0.0
@@ -61,17 +79,48 @@ class FaultInjector:
         self._burst_left: Counter[str] = Counter()
         self._injected: Counter[int] = Counter()  # faults injected per rule index
         self.injected_by_endpoint: Counter[str] = Counter()
+        self._tampers: list[PageTamper] = []
+        self._tampered: Counter[int] = Counter()  # answers rewritten per tamper index
+        self.tampered_by_endpoint: Counter[str] = Counter()
 
     def add(self, rule: FaultRule) -> FaultRule:
         with self._lock:
             self._rules.append(rule)
         return rule
 
+    def tamper(self, tamper: PageTamper) -> PageTamper:
+        with self._lock:
+            self._tampers.append(tamper)
+        return tamper
+
     def clear(self) -> None:
+        """Remove every rule and tamper (the counts of what was injected stay)."""
         with self._lock:
             self._rules.clear()
             self._injected.clear()
             self._burst_left.clear()
+            self._tampers.clear()
+            self._tampered.clear()
+
+    def rewrite(self, endpoint: str, body: bytes) -> bytes:
+        """The body to send for a 2xx answer of `endpoint`: the first matching tamper's edit, if any."""
+        with self._lock:
+            tampers = list(enumerate(self._tampers))
+        for index, tamper in tampers:
+            if not fnmatch.fnmatchcase(endpoint, tamper.endpoints):
+                continue
+            with self._lock:  # reserve one of the tamper's answers, so concurrent requests never exceed it
+                if tamper.times is not None and self._tampered[index] >= tamper.times:
+                    continue
+                self._tampered[index] += 1
+            edited = tamper.edit(body)
+            with self._lock:
+                if edited is None:
+                    self._tampered[index] -= 1
+                    continue
+                self.tampered_by_endpoint[endpoint] += 1
+            return edited
+        return body
 
     @property
     def injected(self) -> int:

@@ -16,6 +16,7 @@ class LoggedRequest:
     status: int  # 0 when the connection was reset before any response
     fault: str | None
     seconds: float
+    received_at: float  # time.perf_counter() when the request arrived: for rates over time windows
 
 
 class RequestLog:

@@ -19,7 +19,7 @@ from pathlib import Path
 import requests
 import trustme
 
-from connectors.sandbox.faults import FaultInjector, FaultRule
+from connectors.sandbox.faults import FaultInjector, FaultRule, PageTamper
 from connectors.sandbox.hubspot.app import HubSpotApp, HubSpotConfig
 from connectors.sandbox.org.config import OrgConfig
 from connectors.sandbox.org.generate import OrgSummary, generate
@@ -112,6 +112,11 @@ class Sandbox:
     def inject_faults(self, rule: FaultRule) -> FaultRule:
         """Add a fault rule for endpoints of either emulator (e.g. FaultRule('hubspot.*', rate=0.1))."""
         return self.faults.add(rule)
+
+    def tamper_pages(self, tamper: PageTamper) -> PageTamper:
+        """Rewrite successful answers of matching endpoints (malformed records, broken JSON); removed,
+        with the fault rules, by `faults.clear()`."""
+        return self.faults.tamper(tamper)
 
     def salesforce_session(self) -> requests.Session:
         """A requests session for simple-salesforce that reaches the emulator from any login host."""

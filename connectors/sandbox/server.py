@@ -2,7 +2,8 @@
 
 It logs every request under its route name and applies fault injection before the app sees the
 request: resets, truncated bodies and delays happen here at the socket; statuses with a body
-(429, 5xx, expired session) are rendered by the app so they look like its service.
+(429, 5xx, expired session) are rendered by the app so they look like its service. Page tampers
+(`faults.PageTamper`) rewrite the body of a successful answer before it is sent.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.slow_seconds)
         try:
             response = self._respond(app, request, matched, fault)
+            if matched and 200 <= response.status < 300:
+                response.body = self.server.faults.rewrite(endpoint, response.body)
         except Exception:  # a bug in the emulator: answer 500 and keep it visible
             self.server.internal_errors.append(traceback.format_exc())
             traceback.print_exc()
@@ -80,6 +83,7 @@ class _Handler(BaseHTTPRequestHandler):
                 status,
                 fault.kind.value if fault else None,
                 time.perf_counter() - started,
+                started,
             )
         )
 

@@ -62,3 +62,33 @@ def test_the_table_holds_the_newest_version_of_each_record(warehouse, versions, 
         for p in pages:  # the same pages again, in the same order: nothing changes
             merge_page(conn, p, run_id="prop", stream_name="toy.deals")
         assert stored(warehouse) == want
+
+
+@settings(max_examples=30, deadline=None)
+@given(versions=st.lists(version, min_size=1, max_size=16), data=st.data())
+def test_pages_arriving_in_any_order_and_replayed_keep_the_newest_version(warehouse, versions, data):
+    """Pages merged in any order, some more than once (a re-run partition, a backfill of an older
+    window after newer data, a page fetched again after a crash), each in its own transaction: per
+    record the newest version wins; among equal times the last arrival."""
+    cuts = data.draw(st.sets(st.integers(1, len(versions) - 1), max_size=4)) if len(versions) > 1 else set()
+    bounds = [0, *sorted(cuts), len(versions)]
+    chunks = [versions[lo:hi] for lo, hi in itertools.pairwise(bounds)]
+    order = data.draw(st.permutations(range(len(chunks))))
+    replays = data.draw(st.lists(st.integers(0, len(chunks) - 1), max_size=3))
+    schedule = list(order)
+    for index in replays:  # each replay goes somewhere after the page's first arrival
+        first = schedule.index(index)
+        schedule.insert(data.draw(st.integers(first + 1, len(schedule))), index)
+    arrived = [v for index in schedule for v in chunks[index]]
+    with warehouse.connect() as conn:
+        conn.exec_driver_sql("DELETE FROM raw_hubspot.toy_deals")
+        conn.commit()
+        for index in schedule:
+            chunk = chunks[index]
+            merge_page(
+                conn,
+                page(DEALS, [deal(d, h, amount=a, deleted=x) for d, h, a, x in chunk]),
+                run_id="prop",
+                stream_name="toy.deals",
+            )
+    assert stored(warehouse) == expected(arrived)

@@ -17,7 +17,6 @@ from models.reporting import reporting_config_from_env, write_config
 from models.sqlmodels import build
 from models.sync import run_stream
 from pipelines.definitions import build_definitions
-from pipelines.demo import sandbox_reporting_toml
 from pipelines.extract_assets import stream_catalog, table_key
 from pipelines.jobs import SYNC_JOB
 from pipelines.resources import ReportingResource, WarehouseResource
@@ -36,13 +35,6 @@ CORE_TABLES = ["core.reps", "core.activities", "core.deals", "core.deal_stage_hi
 def box():
     with Sandbox(SandboxConfig(org=ORG)) as sandbox:
         yield sandbox
-
-
-@pytest.fixture(scope="module")
-def reporting_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("config") / "reporting.toml"
-    path.write_text(sandbox_reporting_toml(), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,6 @@ from models.core_docs import DOCS
 from models.sqlmodels import SQL_ROOT
 from pipelines.checks import MARTS, RECONCILIATIONS
 from pipelines.definitions import build_definitions
-from pipelines.demo import sandbox_reporting_toml
 from pipelines.jobs import CHECK_JOB
 from pipelines.resources import ReportingResource, WarehouseResource
 from pipelines.runs import catch_up, run_job
@@ -48,16 +47,8 @@ def box():
 
 
 @pytest.fixture(scope="module")
-def instance():
-    with dg.DagsterInstance.ephemeral() as dagster_instance:
-        yield dagster_instance
-
-
-@pytest.fixture(scope="module")
-def reporting(tmp_path_factory) -> ReportingResource:
-    path = tmp_path_factory.mktemp("config") / "reporting.toml"
-    path.write_text(sandbox_reporting_toml(), encoding="utf-8")
-    return ReportingResource(config_file=str(path))
+def reporting(reporting_file) -> ReportingResource:
+    return ReportingResource(config_file=str(reporting_file))
 
 
 def definitions(warehouse, reporting: ReportingResource) -> dg.Definitions:

@@ -20,7 +20,6 @@ from connectors.sandbox.org.config import OrgConfig
 from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from models.engine import make_engine
 from pipelines.definitions import build_definitions
-from pipelines.demo import sandbox_reporting_toml
 from pipelines.extract_assets import reconciliation
 from pipelines.jobs import CHECK_JOB, REBUILD_JOB
 from pipelines.partitions import loaded_until
@@ -40,24 +39,11 @@ def box():
         yield sandbox
 
 
-@pytest.fixture(scope="module")
-def reporting_file(tmp_path_factory):
-    path = tmp_path_factory.mktemp("config") / "reporting.toml"
-    path.write_text(sandbox_reporting_toml(), encoding="utf-8")
-    return path
-
-
 def definitions(warehouse, reporting: ReportingResource) -> dg.Definitions:
     """The definitions as `dagster dev` builds them in the sandbox's environment, on `warehouse`."""
     return build_definitions(
         SETTINGS, resources={"warehouse": WarehouseResource(location=str(warehouse)), "reporting": reporting}
     )
-
-
-@pytest.fixture(scope="module")
-def instance():
-    with dg.DagsterInstance.ephemeral() as dagster_instance:
-        yield dagster_instance
 
 
 @pytest.fixture(scope="module")

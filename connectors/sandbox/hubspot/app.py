@@ -32,7 +32,7 @@ import orjson
 
 from connectors.sandbox.faults import FaultKind
 from connectors.sandbox.hubspot import associations, metadata, records, search
-from connectors.sandbox.hubspot.catalog import SINGULAR, canonical_type, resolve_object
+from connectors.sandbox.hubspot.catalog import SINGULAR, PortalCatalog, canonical_type, resolve_object
 from connectors.sandbox.hubspot.errors import (
     AUTH_NOT_FOUND_MESSAGE,
     ApiError,
@@ -101,6 +101,7 @@ class HubSpotApp:
         batch `startedAt`/`completedAt` and token expiry times."""
         self.store = store
         self.config = config or HubSpotConfig()
+        self.catalog = PortalCatalog(store)  # the objects and properties the API shows (schema drift)
         self._now = now or (lambda: datetime.now(UTC))
         self._tokens = frozenset(self.config.access_tokens)
         self.limiter = RateLimiter(
@@ -203,7 +204,7 @@ class HubSpotApp:
     # -- CRM objects -------------------------------------------------------------------------------
 
     def _objects_list(self, request: Request) -> Response:
-        obj = resolve_object(request.params["object_type"])
+        obj = self.catalog.resolve(request.params["object_type"])
         query = request.query
         history = split_names(query.get("propertiesWithHistory"))
         limit = parse_limit(_last(query, "limit"), default=10, maximum=LIST_MAX_LIMIT)
@@ -226,7 +227,7 @@ class HubSpotApp:
         return json_response(body)
 
     def _objects_get(self, request: Request) -> Response:
-        obj = resolve_object(request.params["object_type"])
+        obj = self.catalog.resolve(request.params["object_type"])
         query = request.query
         raw_id = unquote(request.params["object_id"])
         archived = parse_bool(_last(query, "archived"), "archived")
@@ -247,7 +248,7 @@ class HubSpotApp:
 
     def _batch_read(self, request: Request) -> Response:
         started = iso(self._now())
-        obj = resolve_object(request.params["object_type"])
+        obj = self.catalog.resolve(request.params["object_type"])
         body = _json_body(request)
         archived = parse_bool(_last(request.query, "archived"), "archived")
         inputs = body.get("inputs")
@@ -322,7 +323,7 @@ class HubSpotApp:
         return json_response(out, status=207 if missing else 200)
 
     def _search(self, request: Request) -> Response:
-        obj = resolve_object(request.params["object_type"])
+        obj = self.catalog.resolve(request.params["object_type"])
         req = search.parse_request(obj, _json_body(request))
         proj = records.projection(obj, req.properties)
         cur = self.store.cursor()
@@ -345,8 +346,8 @@ class HubSpotApp:
     # -- associations v4 ---------------------------------------------------------------------------
 
     def _associations_list(self, request: Request) -> Response:
-        from_obj = resolve_object(request.params["object_type"])
-        to_obj = resolve_object(request.params["to_type"])
+        from_obj = self.catalog.resolve(request.params["object_type"])
+        to_obj = self.catalog.resolve(request.params["to_type"])
         raw_id = unquote(request.params["object_id"])
         if not is_record_id(raw_id):
             raise validation_error(f"Invalid object id '{raw_id}'.")
@@ -361,8 +362,8 @@ class HubSpotApp:
 
     def _associations_batch_read(self, request: Request) -> Response:
         started = iso(self._now())
-        from_obj = resolve_object(request.params["from_type"])
-        to_obj = resolve_object(request.params["to_type"])
+        from_obj = self.catalog.resolve(request.params["from_type"])
+        to_obj = self.catalog.resolve(request.params["to_type"])
         body = _json_body(request)
         inputs = body.get("inputs")
         if not isinstance(inputs, list):
@@ -428,14 +429,14 @@ class HubSpotApp:
         raise not_found(f"Unable to find pipeline {wanted}")
 
     def _properties_list(self, request: Request) -> Response:
-        obj = resolve_object(request.params["object_type"])
+        obj = self.catalog.resolve(request.params["object_type"])
         if parse_bool(_last(request.query, "archived"), "archived"):
             return json_response({"results": []})
         cur = self.store.cursor()
         return json_response({"results": [metadata.property_definition(cur, obj, p) for p in obj.properties]})
 
     def _properties_get(self, request: Request) -> Response:
-        obj = resolve_object(request.params["object_type"])
+        obj = self.catalog.resolve(request.params["object_type"])
         name = unquote(request.params["name"])
         prop = obj.prop(name)
         if prop is None:

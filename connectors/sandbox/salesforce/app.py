@@ -16,8 +16,8 @@ import orjson
 
 from connectors.sandbox.faults import FaultKind
 from connectors.sandbox.salesforce import auth
+from connectors.sandbox.salesforce.catalog import OrgCatalog
 from connectors.sandbox.salesforce.describe import describe, global_describe
-from connectors.sandbox.salesforce.objects import sobject
 from connectors.sandbox.salesforce.results import Snapshot, Snapshots, csv_bytes, wrap
 from connectors.sandbox.salesforce.soql import SoqlError, compile_soql
 from connectors.sandbox.store import Store
@@ -62,6 +62,7 @@ class SalesforceApp:
     ) -> None:
         self.store = store
         self.config = config or SalesforceConfig()
+        self.catalog = OrgCatalog(store)  # the objects and fields the API shows (schema drift)
         self.sessions = auth.Sessions(self.config.session_lifetime_seconds, monotonic)
         self._now = now or (lambda: datetime.now(UTC).replace(tzinfo=None))
         self._monotonic = monotonic
@@ -194,10 +195,10 @@ class SalesforceApp:
         )
 
     def _sobjects(self, request: Request) -> Response:
-        return json_response(global_describe(request.params["version"]))
+        return json_response(global_describe(request.params["version"], self.catalog.objects()))
 
     def _describe(self, request: Request) -> Response:
-        obj = sobject(request.params["object"])
+        obj = self.catalog.get(request.params["object"])
         if obj is None:
             return _error(
                 404, "NOT_FOUND", f"The requested resource does not exist: {request.params['object']}"
@@ -205,7 +206,7 @@ class SalesforceApp:
         return json_response(describe(obj, request.params["version"]))
 
     def _get_record(self, request: Request) -> Response:
-        obj = sobject(request.params["object"])
+        obj = self.catalog.get(request.params["object"])
         if obj is None:
             return self.not_found(request)
         fields = list(obj.fields)
@@ -234,7 +235,9 @@ class SalesforceApp:
         text = request.arg("q")
         if not text:
             return _error(400, "MALFORMED_QUERY", "A query string has to be specified")
-        compiled = compile_soql(text, include_deleted=include_deleted, now=self._now())
+        compiled = compile_soql(
+            text, include_deleted=include_deleted, now=self._now(), objects=self.catalog.get
+        )
         if compiled.count_only:
             total = self.store.cursor().execute(compiled.sql, compiled.params).fetchone()[0]
             return json_response({"totalSize": total, "done": True, "records": []})
@@ -293,7 +296,10 @@ class SalesforceApp:
                 400, "INVALIDJOB", "InvalidJob : the sandbox serves columnDelimiter COMMA and lineEnding LF"
             )
         compiled = compile_soql(
-            spec.get("query") or "", include_deleted=operation == "queryAll", now=self._now()
+            spec.get("query") or "",
+            include_deleted=operation == "queryAll",
+            now=self._now(),
+            objects=self.catalog.get,
         )
         if compiled.count_only:
             return _error(

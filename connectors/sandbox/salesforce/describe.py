@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from connectors.sandbox.salesforce.objects import SOBJECTS, SField, SObject
@@ -83,9 +84,9 @@ def _summary(obj: SObject, version: str) -> dict[str, Any]:
     }
 
 
-def global_describe(version: str) -> dict[str, Any]:
+def global_describe(version: str, objects: Iterable[SObject] = SOBJECTS.values()) -> dict[str, Any]:
     return {
         "encoding": "UTF-8",
         "maxBatchSize": 200,
-        "sobjects": [_summary(o, version) for o in SOBJECTS.values()],
+        "sobjects": [_summary(o, version) for o in objects],
     }

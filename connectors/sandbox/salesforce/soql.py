@@ -11,8 +11,10 @@ separate steps; `SoqlError` carries the errorCode and message the REST API retur
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
+from connectors.sandbox.salesforce.objects import SObject, sobject
 from connectors.sandbox.salesforce.soql_compiler import CompiledQuery, compile_query
 from connectors.sandbox.salesforce.soql_errors import (
     INVALID_FIELD,
@@ -40,6 +42,12 @@ __all__ = [
 ]
 
 
-def compile_soql(text: str, *, include_deleted: bool, now: datetime) -> CompiledQuery:
+def compile_soql(
+    text: str,
+    *,
+    include_deleted: bool,
+    now: datetime,
+    objects: Callable[[str], SObject | None] = sobject,
+) -> CompiledQuery:
     """parse() then compile_query(): SOQL text to a DuckDB query over the store, or SoqlError."""
-    return compile_query(parse(text), include_deleted=include_deleted, now=now)
+    return compile_query(parse(text), include_deleted=include_deleted, now=now, objects=objects)

@@ -19,6 +19,7 @@ Semantics kept from Salesforce:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -78,10 +79,17 @@ class CompiledQuery:
         return tuple(f.name for f in self.fields)
 
 
-def compile_query(query: Query, *, include_deleted: bool, now: datetime) -> CompiledQuery:
-    """Resolve and type-check `query` against the org's objects and translate it to DuckDB SQL.
-    `include_deleted` is queryAll(); `now` anchors TODAY and friends (naive means UTC)."""
-    return _Compiler(query, include_deleted=include_deleted, now=now).compile()
+def compile_query(
+    query: Query,
+    *,
+    include_deleted: bool,
+    now: datetime,
+    objects: Callable[[str], SObject | None] = sobject,
+) -> CompiledQuery:
+    """Resolve and type-check `query` against the org's objects (`objects`: name → object, e.g. an
+    OrgCatalog's `get`) and translate it to DuckDB SQL. `include_deleted` is queryAll(); `now` anchors
+    TODAY and friends (naive means UTC)."""
+    return _Compiler(query, include_deleted=include_deleted, now=now, objects=objects).compile()
 
 
 def _quote(name: str) -> str:
@@ -90,14 +98,16 @@ def _quote(name: str) -> str:
 
 
 class _Compiler:
-    def __init__(self, query: Query, *, include_deleted: bool, now: datetime) -> None:
+    def __init__(
+        self, query: Query, *, include_deleted: bool, now: datetime, objects: Callable[[str], SObject | None]
+    ) -> None:
         self.q = query
         self.include_deleted = include_deleted
         if now.tzinfo is not None:
             now = now.astimezone(UTC).replace(tzinfo=None)
         self.today = now.date()
         self.params: list[object] = []
-        obj = sobject(query.object_name)
+        obj = objects(query.object_name)
         if obj is None:
             raise self.error(
                 query.object_pos,

@@ -1,0 +1,196 @@
+"""Schema drift: between two syncs of the whole pipeline an admin adds a field, removes one the
+connectors land as a typed column, and renames one (removed + added), in both CRMs, through the
+sandbox's describe / properties. The second sync still succeeds: a new field lands in `_raw`, a
+removed one is no longer asked for (Salesforce refuses SOQL naming it) and its column stays NULL for
+the records read since, with a warning naming it; nothing else changes.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+import duckdb
+import pytest
+from pipeline_helpers import sandbox_environment
+
+from connectors.sandbox.org.config import OrgConfig
+from connectors.sandbox.sandbox import Sandbox, SandboxConfig
+from pipelines.definitions import build_definitions
+from pipelines.demo import sandbox_reporting_toml
+from pipelines.resources import ReportingResource, WarehouseResource
+from pipelines.runs import RunOutcome, catch_up
+from pipelines.settings import PipelineSettings
+
+MIDNIGHT = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+ORG = OrgConfig(seed=29, reps=6, teams=2, days=40, end=MIDNIGHT - timedelta(days=1), activities=1_500)
+SETTINGS = PipelineSettings(start_date=(MIDNIGHT - timedelta(days=3)).date())
+CHANGED = 5  # records of each object modified after the drift, so the second sync reads them again
+
+# (store table, id column, live-record filter, modification column, SET clause for the drifted fields)
+TOUCHED = {
+    "raw_salesforce.task": (
+        'salesforce."Task"',
+        '"Id"',
+        """"TaskSubtype" = 'Call' and not "IsDeleted\"""",
+        '"SystemModstamp"',
+        '"Drift_Score__c" = 4.5',
+    ),
+    "raw_salesforce.opportunity": (
+        'salesforce."Opportunity"',
+        '"Id"',
+        'not "IsDeleted"',
+        '"SystemModstamp"',
+        "\"Forecast_Category__c\" = 'Pipeline'",
+    ),
+    "raw_hubspot.calls": ("hubspot.calls", "id", "not archived", "hs_lastmodifieddate", "drift_score = 7"),
+    "raw_hubspot.deals": (
+        "hubspot.deals",
+        "id",
+        "not archived",
+        "hs_lastmodifieddate",
+        "deal_kind = 'newbusiness'",
+    ),
+}
+
+
+class _Warnings(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@dataclass
+class Drift:
+    warehouse: str
+    before: RunOutcome
+    after: RunOutcome
+    touched: dict[str, list[str]]  # landing table -> ids of the records modified after the drift
+    warnings: list[str]
+
+
+def drift_the_schemas(box: Sandbox) -> None:
+    salesforce, hubspot = box.salesforce_app.catalog, box.hubspot_app.catalog
+    salesforce.add_field("Task", "Drift_Score__c", "double", "Drift score")  # added
+    salesforce.remove_field("Task", "CallDisposition")  # removed (a typed column of raw_salesforce.task)
+    salesforce.remove_field("Opportunity", "ForecastCategoryName")  # renamed ...
+    salesforce.add_field(
+        "Opportunity", "Forecast_Category__c", "picklist", "Forecast category"
+    )  # ... to this
+    hubspot.add_property("calls", "drift_score", "number", "Drift score")
+    hubspot.remove_property("calls", "hs_call_disposition")
+    hubspot.remove_property("deals", "dealtype")
+    hubspot.add_property("deals", "deal_kind", "enumeration", "Deal kind")
+
+
+def touch_records(box: Sandbox) -> dict[str, list[str]]:
+    """CHANGED live records of each object get values for the new fields and a modification time of a
+    minute ago (after everything the first sync read)."""
+    moment = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(minutes=1)
+    touched = {}
+    with box.store.write() as cur:
+        for table, (store, key, live, modified, assign) in TOUCHED.items():
+            ids = [
+                r[0]
+                for r in cur.execute(
+                    f"select {key} from {store} where {live} order by {key} limit {CHANGED}"
+                ).fetchall()
+            ]
+            cur.execute(
+                f"update {store} set {assign}, {modified} = ? where {key} in (select unnest(?))",
+                [moment, ids],
+            )
+            touched[table] = [str(i) for i in ids]
+    return touched
+
+
+@pytest.fixture(scope="module")
+def drift(tmp_path_factory) -> Drift:
+    folder = tmp_path_factory.mktemp("drift")
+    reporting = folder / "reporting.toml"
+    reporting.write_text(sandbox_reporting_toml(), encoding="utf-8")
+    resources = {
+        "warehouse": WarehouseResource(location=str(folder / "warehouse.duckdb")),
+        "reporting": ReportingResource(config_file=str(reporting)),
+    }
+    warnings = _Warnings()
+    with Sandbox(SandboxConfig(org=ORG)) as box, dg.DagsterInstance.ephemeral() as instance:
+        with sandbox_environment(box):  # resources read the environment when the definitions are built
+            defs = build_definitions(SETTINGS, resources=resources)
+            before = catch_up(defs, SETTINGS, instance=instance)
+        drift_the_schemas(box)
+        touched = touch_records(box)
+        logging.getLogger("connectors").addHandler(warnings)
+        try:
+            with sandbox_environment(box):
+                after = catch_up(defs, SETTINGS, instance=instance)
+        finally:
+            logging.getLogger("connectors").removeHandler(warnings)
+    return Drift(str(folder / "warehouse.duckdb"), before, after, touched, warnings.messages)
+
+
+def query(drift: Drift, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(drift.warehouse, read_only=True) as db:
+        return db.execute(sql, params or []).fetchall()
+
+
+def values(drift: Drift, table: str, expression: str) -> dict[str, object]:
+    """`expression` for the records touched after the drift, by id."""
+    key = '"Id"' if table.startswith("raw_salesforce") else "cast(id as varchar)"
+    rows = query(
+        drift,
+        f"select {key}, {expression} from {table} where {key} in (select unnest($1))",
+        [drift.touched[table]],
+    )
+    return dict(rows)
+
+
+def test_both_syncs_succeed(drift):
+    assert drift.before.success, drift.before.failures
+    assert drift.after.success, drift.after.failures
+    assert [a for a, m in drift.after.metadata.items() if "skipped" in m] == []
+    assert [c for c in drift.after.checks if not c.passed and c.severity == "ERROR"] == []
+
+
+def test_an_added_field_lands_in_raw(drift):
+    assert set(values(drift, "raw_salesforce.task", "_raw->>'Drift_Score__c'").values()) == {"4.5"}
+    assert set(values(drift, "raw_hubspot.calls", "_raw->'properties'->>'drift_score'").values()) == {"7"}
+
+
+def test_a_removed_field_lands_null_from_then_on_and_is_reported(drift):
+    assert set(values(drift, "raw_salesforce.task", '"CallDisposition"').values()) == {None}
+    assert set(values(drift, "raw_hubspot.calls", "hs_call_disposition").values()) == {None}
+    # records not read again keep the value they were loaded with
+    [(kept,)] = query(drift, 'select count("CallDisposition") from raw_salesforce.task')
+    assert kept > 0
+    assert any("describe lists no CallDisposition; those columns stay NULL" in m for m in drift.warnings)
+    assert any("hubspot.calls: the portal has no property hs_call_disposition" in m for m in drift.warnings)
+
+
+def test_a_renamed_field_is_a_removed_one_plus_an_added_one(drift):
+    opportunities = values(
+        drift, "raw_salesforce.opportunity", "[ForecastCategoryName, _raw->>'Forecast_Category__c']"
+    )
+    assert set(map(tuple, opportunities.values())) == {(None, "Pipeline")}
+    deals = values(drift, "raw_hubspot.deals", "[dealtype, _raw->'properties'->>'deal_kind']")
+    assert set(map(tuple, deals.values())) == {(None, "newbusiness")}
+    assert any("describe lists no ForecastCategoryName" in m for m in drift.warnings)
+    assert any("hubspot.deals: the portal has no property dealtype" in m for m in drift.warnings)
+
+
+def test_the_second_sync_read_the_changed_records_and_the_tables_kept_their_columns(drift):
+    for table, ids in drift.touched.items():
+        assert len(ids) == CHANGED
+        metadata = drift.after.metadata[table.replace(".", "/")]
+        assert metadata["loaded"] >= CHANGED, table  # read again (with the overlap, maybe a few more)
+        assert metadata["rejected"] == 0, table
+    columns = {(t, c) for t, c in query(drift, "select table_name, column_name from duckdb_columns()")}
+    assert {
+        ("task", "CallDisposition"),
+        ("opportunity", "ForecastCategoryName"),
+        ("calls", "hs_call_disposition"),
+        ("deals", "dealtype"),
+    } <= columns
