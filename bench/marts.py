@@ -306,7 +306,7 @@ SCAN_QUERIES = {
 
 
 def generate(path: Path, *, activities: int, deals: int, reps: int, threads: int | None) -> dict[str, float]:
-    """Write the synthetic core tables, the configuration and the targets into the DuckDB file."""
+    """Write the synthetic core tables into the DuckDB file."""
     values = {
         "activities": activities,
         "deals": deals,
@@ -336,6 +336,12 @@ def generate(path: Path, *, activities: int, deals: int, reps: int, threads: int
             conn.execute(sql.format(**values))
             timings[name] = time.perf_counter() - started
         conn.execute("checkpoint")
+    return timings
+
+
+def configure(path: Path) -> None:
+    """(Re)write the reporting configuration and the revenue targets (also into a reused file, whose
+    configuration tables may come from an older version)."""
     engine = make_engine(path)
     try:
         write_config(engine, ReportingConfig(timezone=TIMEZONE, fx_rates=FX_RATES), as_of=AS_OF)
@@ -345,7 +351,6 @@ def generate(path: Path, *, activities: int, deals: int, reps: int, threads: int
         conn.execute(_MACROS)
         conn.execute(_TARGETS)
         conn.execute("checkpoint")
-    return timings
 
 
 def _seconds(run: Callable[[], object]) -> float:
@@ -427,6 +432,7 @@ def main() -> None:
             generation = generate(
                 path, activities=activities, deals=deals, reps=args.reps, threads=args.threads
             )
+        configure(path)
         engine = make_engine(path)
         if args.threads:
             sa.event.listen(
