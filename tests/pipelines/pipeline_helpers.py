@@ -1,16 +1,18 @@
-"""Shared by the pipeline tests: the sandbox as environment variables, and what the sandbox and a
-warehouse hold, compared by record id, modification time and deletion."""
+"""Shared by the pipeline and reliability tests: the sandbox as environment variables, what the sandbox
+and a warehouse hold (compared by record id, modification time and deletion), and the fixtures their
+conftest.py files take from here."""
 
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+import dagster as dg
 import duckdb
 import pytest
 
 from connectors.sandbox.sandbox import Sandbox
-from pipelines.demo import CLEARED_PREFIXES, SANDBOX_VARIABLES
+from pipelines.demo import CLEARED_PREFIXES, SANDBOX_VARIABLES, sandbox_reporting_toml
 
 # raw table → sandbox query giving (id, modification time, is_deleted) the way the connectors land them
 SANDBOX_TABLES = {
@@ -89,3 +91,18 @@ def expected_core_counts(box: Sandbox) -> dict[str, int]:
 def table_counts(path, tables) -> dict[str, int]:
     with duckdb.connect(str(path), read_only=True) as db:
         return {table: db.execute(f"select count(*) from {table}").fetchone()[0] for table in tables}
+
+
+@pytest.fixture(scope="module")
+def instance():
+    """A Dagster instance in memory, for one module's runs."""
+    with dg.DagsterInstance.ephemeral() as dagster_instance:
+        yield dagster_instance
+
+
+@pytest.fixture(scope="module")
+def reporting_file(tmp_path_factory):
+    """The demo's reporting configuration for the sandbox org (its custom stages and EUR rate)."""
+    path = tmp_path_factory.mktemp("config") / "reporting.toml"
+    path.write_text(sandbox_reporting_toml(), encoding="utf-8")
+    return path

@@ -1,0 +1,215 @@
+"""Dagster's fixed overhead: `barometer sync` (the CLI, a real process, one Dagster run against the
+instance in DAGSTER_HOME) against the same steps called directly (bench/direct_sync.py), on the same
+small sandbox org, each into a fresh warehouse.
+
+    .venv/bin/python bench/dagster_overhead.py [--activities 2000] [--repeats 3]
+
+Both are measured from outside as whole processes, so interpreter start and imports are included on
+both sides (Dagster's imports are part of what `barometer sync` costs). One warm-up run of each is
+discarded (it creates the Dagster instance's storage, as the first run on a machine does), then they
+alternate, medians of `repeats`. A third variant runs the same Dagster run with an in-memory instance
+(bench/dagster_ephemeral.py), which separates the SQLite storage's share. The Dagster run does steps
+the direct path does not (checks, and whatever other assets the definitions hold); their durations,
+read from the run's event log, are subtracted as work rather than overhead (generously: a step's
+duration includes Dagster's own per-step cost). Prints a table and one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from harness import (
+    RAISED,
+    ROOT,
+    OrgSize,
+    SandboxProcess,
+    alternate,
+    emit,
+    machine,
+    median,
+    print_table,
+    run_process,
+    run_worker,
+    worker_env,
+)
+
+BAROMETER = Path(sys.executable).with_name("barometer")
+RUN_SECONDS = re.compile(r" in ([0-9.]+)s \(Dagster run ")
+PARTITION_DAYS = 7  # BAROMETER_START_DATE this many days back: one run over 8 daily partitions
+
+
+def environment(box: SandboxProcess, workdir: Path, warehouse: Path) -> dict[str, str]:
+    from pipelines.demo import SANDBOX_VARIABLES
+
+    credentials = box.call("credentials")
+    start = (datetime.now(UTC) - timedelta(days=PARTITION_DAYS)).date().isoformat()
+    return worker_env(
+        {name: credentials[name] for name in SANDBOX_VARIABLES}
+        | {
+            "HUBSPOT_REQUESTS_PER_10S": str(RAISED),
+            "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": str(RAISED // 10),
+            "BAROMETER_WAREHOUSE": str(warehouse),
+            "BAROMETER_CONFIG_FILE": str(workdir / "reporting.toml"),
+            "BAROMETER_START_DATE": start,
+            "DAGSTER_HOME": str(workdir / "dagster_home"),
+        }
+    )
+
+
+def checks_seconds(warehouse: Path) -> dict[str, Any]:
+    """The data-quality checks' SQL (pipelines.checks.CHECKS) on a built warehouse."""
+    import duckdb
+
+    from pipelines.checks import CHECKS
+
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        started = time.perf_counter()
+        for check in CHECKS:
+            db.sql(check.sql).fetchall()
+        return {"checks": len(CHECKS), "seconds": round(time.perf_counter() - started, 3)}
+
+
+# Steps of the Dagster run that the direct path also does (extraction, config, SQL models).
+EQUIVALENT_STEPS = re.compile(r"^(extract_|reporting_config$|build_)")
+
+
+def step_breakdown(home: Path) -> list[dict[str, Any]]:
+    """Per `barometer sync` run in `home`, oldest first: run seconds, events, and the summed
+    durations of steps with and without a direct equivalent (from the event log)."""
+    import os
+
+    import dagster as dg
+
+    os.environ["DAGSTER_HOME"] = str(home)
+    runs = []
+    with dg.DagsterInstance.get() as instance:
+        for run in reversed(instance.get_runs()):
+            logs = instance.all_logs(run.run_id)
+            starts: dict[str, float] = {}
+            steps = {"equivalent": 0.0, "extra": 0.0}
+            extra: dict[str, float] = {}
+            for entry in logs:
+                event = entry.dagster_event
+                if event is None or event.step_key is None:
+                    continue
+                if event.event_type_value == "STEP_START":
+                    starts[event.step_key] = entry.timestamp
+                elif event.event_type_value == "STEP_SUCCESS":
+                    duration = entry.timestamp - starts[event.step_key]
+                    if EQUIVALENT_STEPS.match(event.step_key):
+                        steps["equivalent"] += duration
+                    else:
+                        steps["extra"] += duration
+                        extra[event.step_key] = round(duration, 3)
+            runs.append(
+                {
+                    "run_seconds": round(logs[-1].timestamp - logs[0].timestamp, 3),
+                    "events": len(logs),
+                    "equivalent_steps_seconds": round(steps["equivalent"], 3),
+                    "extra_steps_seconds": round(steps["extra"], 3),
+                    "extra_steps": extra,
+                }
+            )
+    return runs
+
+
+def overhead(box: SandboxProcess, workdir: Path, *, repeats: int) -> dict[str, Any]:
+    home = workdir / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    from pipelines.demo import sandbox_reporting_toml
+
+    (workdir / "reporting.toml").write_text(sandbox_reporting_toml(), encoding="utf-8")
+
+    def cli(n: int) -> dict[str, Any]:
+        warehouse = workdir / f"cli-{n}.duckdb"
+        done = run_process([str(BAROMETER), "sync"], env=environment(box, workdir, warehouse))
+        found = RUN_SECONDS.search(done.stdout)
+        if found is None or ", 0 failed" not in done.stdout:
+            raise RuntimeError(f"barometer sync did not report a clean run:\n{done.stdout}")
+        warehouse.unlink()
+        return {"wall_seconds": round(done.wall_seconds, 3), "inside_seconds": float(found.group(1))}
+
+    def direct(n: int) -> dict[str, Any]:
+        warehouse = workdir / f"direct-{n}.duckdb"
+        run = run_worker(["bench/direct_sync.py"], env=environment(box, workdir, warehouse))
+        if n < repeats - 1:
+            warehouse.unlink()
+        return {"wall_seconds": run["wall_seconds"], "inside_seconds": run["seconds"], "rows": run["rows"]}
+
+    def ephemeral(n: int) -> dict[str, Any]:
+        warehouse = workdir / f"ephemeral-{n}.duckdb"
+        run = run_worker(["bench/dagster_ephemeral.py"], env=environment(box, workdir, warehouse))
+        warehouse.unlink()
+        return {"wall_seconds": run["wall_seconds"], "inside_seconds": run["seconds"]}
+
+    warm_up = {"cli": cli(-1), "direct": direct(-1), "ephemeral": ephemeral(-1)}
+    cli_runs, direct_runs, ephemeral_runs = alternate(repeats, cli, direct, ephemeral)
+    for run, steps in zip(cli_runs, step_breakdown(home)[1:], strict=True):  # [0]: the warm-up
+        run |= steps
+    checks = checks_seconds(workdir / f"direct-{repeats - 1}.duckdb")
+    cli_wall = median(r["wall_seconds"] for r in cli_runs)
+    direct_wall = median(r["wall_seconds"] for r in direct_runs)
+    difference = cli_wall - direct_wall
+    extra = median(r["extra_steps_seconds"] for r in cli_runs)
+    return {
+        "activities": box.call("summary"),
+        "warm_up": warm_up,
+        "cli": cli_runs,
+        "direct": direct_runs,
+        "ephemeral": ephemeral_runs,
+        "cli_wall_seconds": cli_wall,
+        "direct_wall_seconds": direct_wall,
+        "ephemeral_wall_seconds": median(r["wall_seconds"] for r in ephemeral_runs),
+        "overhead_seconds": round(difference, 3),
+        "overhead_inside_seconds": round(
+            median(r["inside_seconds"] for r in cli_runs) - median(r["inside_seconds"] for r in direct_runs),
+            3,
+        ),
+        "checks_sql": checks,
+        "extra_steps_seconds": extra,
+        "overhead_net_seconds": round(difference - extra, 3),
+        "goal_seconds": 2.0,
+        "goal_met": difference - extra < 2.0,
+    }
+
+
+def print_report(result: dict[str, Any]) -> None:
+    rows = [
+        {"run": f"{name} #{n + 1}", "wall s (process)": r["wall_seconds"], "inside s": r["inside_seconds"]}
+        for name in ("cli", "direct", "ephemeral")
+        for n, r in enumerate(result[name])
+    ]
+    print_table(
+        f"barometer sync vs the same steps called directly: {result['overhead_seconds']} s more, "
+        f"{result['overhead_net_seconds']} s net of the steps only the run does (goal < 2 s)",
+        rows,
+        ["run", "wall s (process)", "inside s"],
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--activities", type=int, default=2_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="one run each after the warm-up")
+    args = parser.parse_args()
+    with (
+        SandboxProcess(OrgSize(args.activities, days=90)) as box,
+        tempfile.TemporaryDirectory(prefix="barometer-bench-") as tmp,
+    ):
+        result = {"machine": machine()} | overhead(box, Path(tmp), repeats=1 if args.quick else args.repeats)
+    print_report(result)
+    emit(result)
+
+
+if __name__ == "__main__":
+    main()

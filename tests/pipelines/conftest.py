@@ -1,0 +1,5 @@
+"""The fixtures the pipeline tests share (tests/pipelines/pipeline_helpers.py)."""
+
+from pipeline_helpers import instance, reporting_file
+
+__all__ = ["instance", "reporting_file"]
