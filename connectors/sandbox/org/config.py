@@ -6,9 +6,12 @@ import math
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 
+from connectors.sandbox.org.text import FIRST_NAMES, LAST_NAMES
+
 Range = tuple[float, float]
 
 MIN_REPS_PER_GROUP = 2  # Salesforce-only, HubSpot-only and both-CRM reps: at least this many each
+MAX_REPS = len(FIRST_NAMES) * len(LAST_NAMES)  # every rep gets a distinct first and last name pair
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ def _validate(c: OrgConfig) -> None:
         _fail("seed", f"must be a non-negative integer, got {c.seed!r}")
     if c.reps < 3 * MIN_REPS_PER_GROUP:
         _fail("reps", f"must be at least {3 * MIN_REPS_PER_GROUP} (two of each CRM group), got {c.reps}")
+    if c.reps > MAX_REPS:
+        _fail("reps", f"must be at most {MAX_REPS} (the distinct names the sandbox can give), got {c.reps}")
     if not 1 <= c.teams <= c.reps:
         _fail("teams", f"must be between 1 and reps ({c.reps}), got {c.teams}")
     if c.days < 30:

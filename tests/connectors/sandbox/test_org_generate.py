@@ -136,6 +136,7 @@ def test_generate_refuses_a_non_empty_store(store):
     ("knob", "value"),
     [
         ("reps", 3),
+        ("reps", 10_000),
         ("teams", 0),
         ("days", 5),
         ("activities", 10),
