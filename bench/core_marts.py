@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import sqlglot
+from marts import measure  # bench/marts.py: the same side-by-side measurement
 from sqlglot import exp
 
 from connectors.sandbox.hubspot.app import HubSpotConfig
@@ -110,42 +110,6 @@ def scan_queries(engine: sa.Engine, models: list[sqlmodels.SqlModel]) -> dict[st
     return queries
 
 
-def _seconds(run) -> float:
-    started = time.perf_counter()
-    run()
-    return time.perf_counter() - started
-
-
-def measure(engine: sa.Engine, repeats: int) -> dict[str, object]:
-    models = sqlmodels.discover()
-    queries = scan_queries(engine, [m for m in models if m.schema == "core"])
-    scans: list[dict[str, float]] = []
-    rebuilds: list[dict[str, float]] = []
-    rows: dict[str, int] = {}
-    for _ in range(repeats):
-        with engine.connect() as conn:
-            scans.append({t: _seconds(lambda q=q: conn.exec_driver_sql(q).all()) for t, q in queries.items()})
-        rebuild: dict[str, float] = {}
-        for model in models:
-            started = time.perf_counter()
-            rows[model.name] = sqlmodels.materialize(engine, model)
-            rebuild[model.name] = time.perf_counter() - started
-        rebuilds.append(rebuild)
-    scan_total = statistics.median(sum(s.values()) for s in scans)
-    rebuild_total = statistics.median(sum(r.values()) for r in rebuilds)
-    return {
-        "scan_seconds": round(scan_total, 3),
-        "rebuild_seconds": round(rebuild_total, 3),
-        "ratio": round(rebuild_total / scan_total, 2),
-        "scan_by_table": {t: round(statistics.median(s[t] for s in scans), 3) for t in queries},
-        "rebuild_by_model": {
-            m.name: round(statistics.median(r[m.name] for r in rebuilds), 3) for m in models
-        },
-        "rows": rows,
-        "repeats": repeats,
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--activities", type=int, default=1_000_000)
@@ -171,7 +135,9 @@ def main() -> None:
                     for table in ("raw_salesforce.task", "raw_salesforce.event", "raw_hubspot.calls",
                                   "raw_hubspot.meetings", "raw_salesforce.opportunity", "raw_hubspot.deals")
                 }  # fmt: skip
-            result = measure(engine, args.repeats)
+            models = sqlmodels.discover()
+            scans = scan_queries(engine, [m for m in models if m.schema == "core"])
+            result = measure(engine, args.repeats, scans=scans, models=models)
         finally:
             engine.dispose()
 
