@@ -194,15 +194,7 @@ def column_chart(
     top, step = nice_top(float(highest))
     n = max(len(values), 1)
     slot = plot_w / n
-    parts = []
-    tick = 0.0
-    while tick <= top + 1e-9:
-        y = top_pad + plot_h - tick / top * plot_h
-        parts.append(f'<path class="grid" d="M{left} {_n(y)}H{width - right}"/>')
-        parts.append(
-            f'<text class="tick" x="{left - 6}" y="{_n(y + 4)}" text-anchor="end">{esc(fmt(tick))}</text>'
-        )
-        tick += step
+    parts = _y_grid(left, width - right, top_pad, plot_h, top, step, fmt)
     every = max(1, math.ceil(n / 9))
     for i, value in enumerate(values):
         x = left + i * slot
@@ -232,6 +224,28 @@ def column_chart(
     )
 
 
+def _y_grid(
+    left: float,
+    right: float,
+    top_pad: float,
+    plot_h: float,
+    top: float,
+    step: float,
+    fmt: Callable[[float], str],
+) -> list[str]:
+    """Horizontal grid lines every `step` from 0 to `top`, each labelled `fmt(value)` at the left."""
+    parts = []
+    tick = 0.0
+    while tick <= top + 1e-9:
+        y = top_pad + plot_h - tick / top * plot_h
+        parts.append(f'<path class="grid" d="M{left} {_n(y)}H{right}"/>')
+        parts.append(
+            f'<text class="tick" x="{left - 6}" y="{_n(y + 4)}" text-anchor="end">{esc(fmt(tick))}</text>'
+        )
+        tick += step
+    return parts
+
+
 def funnel_chart(
     groups: Sequence[tuple[str, Sequence[float], Sequence[str]]],
     *,
@@ -250,15 +264,7 @@ def funnel_chart(
     n = max(len(groups), 1)
     slot = plot_w / n
     column = min(48.0, slot * 0.8 / max(len(series), 1))
-    parts = []
-    tick = 0.0
-    while tick <= top + 1e-9:
-        y = top_pad + plot_h - tick / top * plot_h
-        parts.append(f'<path class="grid" d="M{left} {_n(y)}H{width - right}"/>')
-        parts.append(
-            f'<text class="tick" x="{left - 6}" y="{_n(y + 4)}" text-anchor="end">{tick:,.0f}</text>'
-        )
-        tick += step
+    parts = _y_grid(left, width - right, top_pad, plot_h, top, step, lambda tick: f"{tick:,.0f}")
     for i, (name, values, captions) in enumerate(groups):
         centre = left + (i + 0.5) * slot
         start = centre - column * len(values) / 2
