@@ -35,11 +35,11 @@ def blocking_checks(
     tables: Sequence[str], built: Iterable[str], checks: Iterable[QueryCheck] = CHECKS
 ) -> list[QueryCheck]:
     """The checks whose failure stops a publication: the ERROR-severity data-quality checks on published
-    tables (unique keys, references, shares within [0, 1], totals reconciling with core) — a failure
-    means wrong figures. Not blocking: the WARN checks (an unmapped stage or currency leaves a figure
-    out and says so; a stale source is still correct up to its last load) and the row-count drop, an
-    alarm relative to the previous build that would pass unchanged on the next run anyway. A check may
-    read any table `built` (SQL models) or a config table."""
+    tables (unique keys, shares within [0, 1], totals reconciling with core) — a failure means wrong
+    figures. Not blocking: the WARN checks (an unmapped stage or currency leaves a figure out and says
+    so; an orphan reference leaves a name out; a stale source is still correct up to its last load)
+    and the row-count drop, an alarm relative to the previous build that would pass unchanged on the
+    next run anyway. A check may read any table `built` (SQL models) or a config table."""
     readable = {*tables, *built, *(f"{CONFIG_SCHEMA}.{table.name}" for table in CONFIG_TABLES)}
     return [
         check

@@ -8,6 +8,7 @@ free its pool slot; and `warehouse_turn` makes a second command on the same ware
 """
 
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -250,7 +251,10 @@ def _error_text(error: object) -> str:
     """The innermost error's message: the one that says what to change."""
     while getattr(error, "cause", None) is not None:
         error = error.cause
-    return (getattr(error, "message", None) or str(error)).strip()
+    text = (getattr(error, "message", None) or str(error)).strip()
+    if getattr(error, "cls_name", None) == "Failure":  # dagster.Failure: its description is the message
+        text = re.sub(r"^[\w.]*Failure: ", "", text)
+    return text
 
 
 def _progress_listener(progress: Progress) -> Callable[[object], None]:

@@ -252,7 +252,7 @@ def test_a_failed_blocking_check_publishes_nothing_and_says_why(box, instance, r
     assert not outcome.success
     [failure] = outcome.failures  # every model built; only the publication failed
     assert failure.startswith("publish_serving_snapshot")
-    assert "not published: 2 blocking check(s) failed" in failure
+    assert "publish_serving_snapshot: not published: 2 blocking check(s) failed" in failure  # no class name
     assert "marts.deal_facts unique_key (2 offending rows)" in failure  # the deal and its copy
     assert "marts.deal_facts rows_reconcile_with_core (1 offending rows)" in failure
     assert str(serving) in failure
