@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import signal
 import sys
 import threading
@@ -31,28 +32,46 @@ def _parse_end(value: str | None) -> datetime | None:
         raise click.BadParameter(f"{value!r} is not an ISO date such as 2026-11-25") from exc
 
 
+_ORG_OPTIONS = (
+    click.option("--seed", default=42, show_default=True, help="Seed of the synthetic sales org."),
+    click.option("--reps", default=24, show_default=True, help="Number of sales reps."),
+    click.option("--teams", default=3, show_default=True, help="Number of teams."),
+    click.option("--days", default=365, show_default=True, help="Days of history."),
+    click.option("--end", default=None, help="Date the history ends (ISO; default today, UTC)."),
+    click.option("--activities", default=20_000, show_default=True, help="Approximate calls + meetings."),
+)
+
+
+def org_options(command: Callable) -> Callable:
+    """The synthetic org's options (`sandbox` and `demo`), handed to `command` as one `org`: OrgConfig;
+    a value OrgConfig refuses is a usage error naming the option's knob."""
+
+    @functools.wraps(command)
+    def with_org(*args, seed, reps, teams, days, end, activities, **kwargs):
+        try:
+            org = OrgConfig(
+                seed=seed, reps=reps, teams=teams, days=days, end=_parse_end(end), activities=activities
+            )
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+        return command(*args, org=org, **kwargs)
+
+    for option in reversed(_ORG_OPTIONS):
+        with_org = option(with_org)
+    return with_org
+
+
 @main.command()
-@click.option("--seed", default=42, show_default=True, help="Seed of the synthetic sales org.")
-@click.option("--reps", default=24, show_default=True, help="Number of sales reps.")
-@click.option("--teams", default=3, show_default=True, help="Number of teams.")
-@click.option("--days", default=365, show_default=True, help="Days of history.")
-@click.option("--end", default=None, help="Date the history ends (ISO; default today, UTC).")
-@click.option("--activities", default=20_000, show_default=True, help="Approximate calls + meetings.")
+@org_options
 @click.option("--salesforce-port", default=8443, show_default=True, help="0 picks a free port.")
 @click.option("--hubspot-port", default=8080, show_default=True, help="0 picks a free port.")
-def sandbox(seed, reps, teams, days, end, activities, salesforce_port, hubspot_port) -> None:
+def sandbox(org: OrgConfig, salesforce_port: int, hubspot_port: int) -> None:
     """Serve the local CRM sandbox (Salesforce and HubSpot emulators) until interrupted."""
     from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 
-    try:
-        org = OrgConfig(
-            seed=seed, reps=reps, teams=teams, days=days, end=_parse_end(end), activities=activities
-        )
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
     config = SandboxConfig(org=org, salesforce_port=salesforce_port, hubspot_port=hubspot_port)
     started = time.perf_counter()
-    click.echo(f"Generating the sales org (seed {seed}, ~{activities:,} activities)…", err=True)
+    click.echo(f"Generating the sales org (seed {org.seed}, ~{org.activities:,} activities)…", err=True)
     try:
         box = Sandbox(config).start()
     except OSError as exc:
@@ -226,14 +245,9 @@ def backfill(start: str, end: str) -> None:
 
 
 @main.command()
-@click.option("--seed", default=42, show_default=True, help="Seed of the synthetic sales org.")
-@click.option("--reps", default=24, show_default=True, help="Number of sales reps.")
-@click.option("--teams", default=3, show_default=True, help="Number of teams.")
-@click.option("--days", default=365, show_default=True, help="Days of history.")
-@click.option("--end", default=None, help="Date the history ends (ISO; default today, UTC).")
-@click.option("--activities", default=20_000, show_default=True, help="Approximate calls + meetings.")
+@org_options
 @click.option("--replace", is_flag=True, help="Overwrite the warehouse BAROMETER_WAREHOUSE names.")
-def demo(seed, reps, teams, days, end, activities, replace) -> None:
+def demo(org: OrgConfig, replace: bool) -> None:
     """Start the CRM sandbox, sync it into a fresh warehouse, build the models and show the result."""
     import dagster as dg
 
@@ -244,14 +258,12 @@ def demo(seed, reps, teams, days, end, activities, replace) -> None:
     from pipelines.settings import settings_from_env
 
     try:
-        org = OrgConfig(
-            seed=seed, reps=reps, teams=teams, days=days, end=_parse_end(end), activities=activities
-        )
         warehouse = demo_warehouse(replace=replace)
     except (ValueError, DemoError) as exc:
         raise click.UsageError(str(exc)) from exc
     _progress(
-        f"Starting the CRM sandbox (seed {seed}, {reps} reps, {days} days, ~{activities:,} activities)…"
+        f"Starting the CRM sandbox (seed {org.seed}, {org.reps} reps, {org.days} days, "
+        f"~{org.activities:,} activities)…"
     )
     with Sandbox(SandboxConfig(org=org)) as box, sandbox_environment(box, warehouse) as config_file:
         with _failures_explained("barometer demo"):
