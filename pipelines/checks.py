@@ -106,9 +106,9 @@ def mart_rule_checks(marts: Mapping[str, MartRules] = MARTS) -> tuple[QueryCheck
 
 
 def _as_of_date(mart: str) -> str:
-    """The mart's as-of date: its as_of (the build's) as a reporting-timezone date (config.settings)."""
+    """The mart's as-of date: its as_of (the build's) as a reporting-timezone date (config.build)."""
     return (
-        "(select cast(timezone((select max(value) from config.settings where key = 'timezone'), "
+        "(select cast(timezone((select timezone from config.build), "
         f"(select max(as_of) from {mart})) as date))"
     )
 
@@ -140,7 +140,7 @@ RECONCILIATIONS: tuple[QueryCheck, ...] = (
         "mart.deals_lost as mart_deals_lost, core.deals_lost as core_deals_lost, 1 as mismatches "
         "from mart cross join core where abs(mart.revenue_won - core.revenue_won) > 0.01 * mart.rows "
         "or mart.deals_won <> core.deals_won or mart.deals_lost <> core.deals_lost",
-        reads=("core.deals", "config.settings"),
+        reads=("core.deals", "config.build"),
     ),
     QueryCheck(
         "marts.rep_peer_comparison",
@@ -158,7 +158,7 @@ RECONCILIATIONS: tuple[QueryCheck, ...] = (
         "from mart full outer join core on core.quarter_start = mart.quarter_start "
         "where mart.deals_won is distinct from core.deals_won "
         "or mart.deals_lost is distinct from core.deals_lost order by 1",
-        reads=("core.deals", "config.settings"),
+        reads=("core.deals", "config.build"),
     ),
     QueryCheck(
         "marts.deal_facts",
