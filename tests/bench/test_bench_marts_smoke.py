@@ -1,0 +1,56 @@
+"""bench/marts.py works: a tiny run as a real process, checking its JSON and that every model was rebuilt
+and every floor part measured, not their speed."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ("--activities", "20000", "--deals", "2000", "--reps", "50", "--repeats", "1")
+MODELS = {
+    "intermediate.first_appointments",
+    "marts.deal_facts",
+    "marts.funnel_monthly",
+    "marts.rep_daily_activity",
+    "marts.rep_peer_comparison",
+    "marts.rep_weekly_scorecard",
+}
+FLOOR_PARTS = {
+    "rep x day counts",
+    "first meeting per prospect",
+    "activity times per prospect",
+    "writing the rebuilt rows",
+}
+
+
+def test_marts_benchmark_measures_scan_rebuild_and_floor(tmp_path: Path) -> None:
+    database = tmp_path / "bench.duckdb"
+    done = subprocess.run(
+        [sys.executable, "bench/marts.py", *TINY, "--db", str(database)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["sizes"]["core.activities"] == 20_000
+    assert result["sizes"]["core.deals"] == 2_000
+    assert set(result["rebuild_by_model"]) == MODELS
+    assert all(result["rows"][model] > 0 for model in MODELS)
+    assert set(result["floor_by_part"]) == FLOOR_PARTS
+    assert all(seconds > 0 for seconds in result["floor_by_part"].values())
+    # one repeat: each total is the sum of its parts (rounded to the millisecond)
+    assert result["rebuild_seconds"] == pytest.approx(sum(result["rebuild_by_model"].values()), abs=0.01)
+    assert result["floor_seconds"] == pytest.approx(sum(result["floor_by_part"].values()), abs=0.01)
+    assert result["ratio"] == pytest.approx(result["rebuild_seconds"] / result["scan_seconds"], rel=0.05)
+    assert result["floor_ratio"] == pytest.approx(result["floor_seconds"] / result["scan_seconds"], rel=0.05)
+    assert "ratio (c)/(a)" in done.stdout
+    with duckdb.connect(str(database), read_only=True) as conn:
+        schemas = {name for (name,) in conn.execute("select schema_name from duckdb_schemas()").fetchall()}
+    assert "bench_floor" not in schemas  # the floor's scratch copies are dropped
