@@ -26,16 +26,12 @@ held_meetings as (
         and activities.prospect_id is not null
 ),
 
--- One aggregation, no sort. The columns are wrapped in a struct, which is never NULL (arg_min skips NULL
--- values, and rep_id may be NULL).
+-- One aggregation, no sort: the smallest struct orders by occurred_at, then activity_id (unique, so
+-- rep_id never decides). A struct is never NULL even where rep_id is, so no meeting is skipped.
 firsts as (
     select
         prospect_id,
-        min(occurred_at) as occurred_at,
-        arg_min(
-            {'activity_id': activity_id, 'rep_id': rep_id},
-            {'occurred_at': occurred_at, 'activity_id': activity_id}
-        ) as first
+        min({'occurred_at': occurred_at, 'activity_id': activity_id, 'rep_id': rep_id}) as first
     from held_meetings
     group by prospect_id
 ),
@@ -45,7 +41,7 @@ final as (
         firsts.prospect_id,
         firsts.first.activity_id as activity_id,
         firsts.first.rep_id as rep_id,
-        firsts.occurred_at,
+        firsts.first.occurred_at as occurred_at,
         settings.as_of
     from firsts
     cross join settings

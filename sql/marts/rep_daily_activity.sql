@@ -33,7 +33,7 @@ live_activities as not materialized (
 -- booked meetings when they were booked, first appointments when they occurred. One aggregation.
 events as (
     select
-        rep_id,
+        hash(rep_id) as rep_key,
         occurred_at as event_at,
         activity_type = 'call' as is_call,
         activity_type = 'call' and outcome = 'connected' as is_connected,
@@ -47,12 +47,12 @@ events as (
         rep_id is not null
         and ((activity_type = 'call' and occurred_at <= settings.as_of) or is_held)
     union all
-    select rep_id, booked_at, false, false, null, false, true, false
+    select hash(rep_id), booked_at, false, false, null, false, true, false
     from live_activities
     cross join settings
     where rep_id is not null and activity_type = 'meeting' and booked_at <= settings.as_of
     union all
-    select rep_id, occurred_at, false, false, null, false, false, true
+    select hash(rep_id), occurred_at, false, false, null, false, false, true
     from intermediate.first_appointments
     where rep_id is not null
 ),
@@ -80,9 +80,23 @@ slot_dates as (
     group by 1
 ),
 
+-- The aggregation below keys reps by a 64-bit hash of rep_id (an integer groups faster than text);
+-- here each key is mapped back to its rep_id. Should two rep_ids ever share a hash (for a few thousand
+-- reps the odds are about 1 in 10^12), the build stops rather than merge their counts.
+rep_keys as (
+    select
+        hash(rep_id) as rep_key,
+        case
+            when count(*) = 1 then min(rep_id)
+            else error('rep_daily_activity: two rep_ids share one 64-bit hash: ' || string_agg(rep_id, ', '))
+        end as rep_id
+    from (select distinct rep_id from core.activities where rep_id is not null)
+    group by 1
+),
+
 rep_days as (
     select
-        events.rep_id,
+        events.rep_key,
         slot_dates.dates[epoch_us(events.event_at) // 900000000 - slot_dates.first_slot + 1]
             as activity_date,
         count(*) filter (where events.is_call) as calls,
@@ -99,7 +113,7 @@ rep_days as (
 final as (
     select
         rep_days.activity_date,
-        rep_days.rep_id,
+        rep_keys.rep_id,
         reps.name as rep_name,
         rep_days.calls,
         rep_days.connected_calls,
@@ -111,8 +125,9 @@ final as (
         rep_days.meetings_booked / nullif(rep_days.connected_calls, 0) as appointment_rate,
         settings.as_of
     from rep_days
+    inner join rep_keys on rep_keys.rep_key = rep_days.rep_key
     cross join settings
-    left join core.reps as reps on reps.rep_id = rep_days.rep_id
+    left join core.reps as reps on reps.rep_id = rep_keys.rep_id
 )
 
 select * from final

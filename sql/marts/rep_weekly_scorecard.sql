@@ -40,7 +40,7 @@ activity_weeks as (
 created_weeks as (
     select
         live_deals.rep_id,
-        cast(date_trunc('week', timezone(settings.timezone, live_deals.created_at)) as date) as week_start,
+        cast(date_trunc('week', live_deals.created_on) as date) as week_start,
         count(*) as deals_created
     from live_deals
     cross join settings
@@ -59,6 +59,7 @@ proposal_weeks as (
     group by 1, 2
 ),
 
+-- Deals closed per rep and week: the week's results, and the magic number's arps and p2c inputs.
 closed_weeks as (
     select
         rep_id,
@@ -67,7 +68,9 @@ closed_weeks as (
         count(*) filter (where not is_won) as deals_lost,
         sum(amount_reporting) filter (where is_won) as revenue_won,
         count(amount_reporting) filter (where is_won) as won_with_amount,
-        avg(counted_closed_on - created_on) filter (where is_won) as avg_sales_cycle_days
+        avg(counted_closed_on - created_on) filter (where is_won) as avg_sales_cycle_days,
+        count(*) filter (where proposal_at is not null and is_won) as proposals_won,
+        count(*) filter (where proposal_at is not null) as proposals_closed
     from live_deals
     where rep_id is not null and counted_closed_on is not null
     group by 1, 2
@@ -122,77 +125,83 @@ rep_weeks as (
     select rep_id, week_start from target_shares
 ),
 
--- Each first appointment's earliest proposal (on or after it) among its prospect's live deals, found
--- once: the appointment reached a proposal within a window when that proposal is before the window's end.
--- Both as reporting-timezone weeks: a window's bounds are local midnights of Mondays, so an instant is
--- inside [week_start - 91, week_start) exactly when its local week is one of the 13 before week_start.
-appointment_weeks as (
-    select
-        appointments.rep_id,
-        cast(date_trunc('week', timezone(settings.timezone, appointments.occurred_at)) as date)
-            as occurred_week,
-        cast(date_trunc('week', timezone(settings.timezone, min(deals.proposal_at))) as date)
-            as proposal_week
-    from intermediate.first_appointments as appointments
-    cross join settings
-    left join live_deals as deals
-        on deals.prospect_id = appointments.prospect_id
-        and deals.proposal_at >= appointments.occurred_at
-    where appointments.rep_id is not null
-    group by appointments.activity_id, appointments.rep_id, appointments.occurred_at, settings.timezone
-),
-
--- Closed deals summed per rep and closing week.
-closed_deal_weeks as (
+-- The first appointments that reached a proposal within their window, with the week of the earliest
+-- proposal (on or after the appointment) among its prospect's live deals. Both as reporting-timezone
+-- weeks: a window's bounds are local midnights of Mondays, so an instant is inside
+-- [week_start - 91, week_start) exactly when its local week is one of the 13 before week_start.
+proposal_appointments as (
     select
         rep_id,
-        cast(date_trunc('week', counted_closed_on) as date) as close_week,
-        coalesce(sum(amount_reporting) filter (where is_won), 0) as won_amount,
-        count(amount_reporting) filter (where is_won) as won_with_amount,
-        count(*) filter (where proposal_at is not null and is_won) as proposals_won,
-        count(*) filter (where proposal_at is not null) as proposals_closed
-    from live_deals
-    where rep_id is not null and counted_closed_on is not null
-    group by 1, 2
+        occurred_week,
+        proposal_week
+    from (
+        select
+            appointments.rep_id,
+            cast(date_trunc('week', timezone(settings.timezone, appointments.occurred_at)) as date)
+                as occurred_week,
+            cast(date_trunc('week', timezone(settings.timezone, min(deals.proposal_at))) as date)
+                as proposal_week
+        from intermediate.first_appointments as appointments
+        cross join settings
+        inner join live_deals as deals
+            on deals.prospect_id = appointments.prospect_id
+            and deals.proposal_at >= appointments.occurred_at
+        where appointments.rep_id is not null
+        group by appointments.activity_id, appointments.rep_id, appointments.occurred_at, settings.timezone
+    )
+    where proposal_week <= occurred_week + 84
 ),
 
 -- The magic number's factors over the trailing window [week_start - 91 days, week_start), as running
 -- totals: what happened in week w is inside the windows of the Mondays w + 7 … w + 91, so it is added at
 -- w + 7 and taken back at w + 98, and a window's totals are the running sums at its week_start (no join
--- of every window with every item). An appointment counts as reaching a proposal from the week after
--- its proposal's until it leaves the window.
+-- of every window with every item). First appointments are counted by week (activity_weeks counts the
+-- same ones); an appointment counts as reaching a proposal from the week after its proposal's until it
+-- leaves the window.
 factor_changes as (
     select
         rep_id,
-        occurred_week + 7 as change_week,
-        1 as appointments,
-        cast(coalesce(proposal_week = occurred_week, false) as integer) as with_proposal,
+        week_start + 7 as change_week,
+        first_appointments as appointments,
+        0 as with_proposal,
         0 as won_amount,
         0 as won_with_amount,
         0 as proposals_won,
         0 as proposals_closed
-    from appointment_weeks
+    from activity_weeks
+    where first_appointments > 0
+    union all
+    select rep_id, week_start + 98, -first_appointments, 0, 0, 0, 0, 0
+    from activity_weeks
+    where first_appointments > 0
     union all
     select rep_id, proposal_week + 7, 0, 1, 0, 0, 0, 0
-    from appointment_weeks
-    where proposal_week > occurred_week and proposal_week <= occurred_week + 84
+    from proposal_appointments
+    union all
+    select rep_id, occurred_week + 98, 0, -1, 0, 0, 0, 0
+    from proposal_appointments
     union all
     select
         rep_id,
-        occurred_week + 98,
-        -1,
-        -cast(coalesce(proposal_week <= occurred_week + 84, false) as integer),
+        week_start + 7,
         0,
         0,
-        0,
-        0
-    from appointment_weeks
+        coalesce(revenue_won, 0),
+        won_with_amount,
+        proposals_won,
+        proposals_closed
+    from closed_weeks
     union all
-    select rep_id, close_week + 7, 0, 0, won_amount, won_with_amount, proposals_won, proposals_closed
-    from closed_deal_weeks
-    union all
-    select rep_id, close_week + 98, 0, 0, -won_amount, -won_with_amount, -proposals_won, -proposals_closed
-    from closed_deal_weeks
+    select
+        rep_id,
+        week_start + 98,
+        0,
+        0,
+        -coalesce(revenue_won, 0),
+        -won_with_amount,
+        -proposals_won,
+        -proposals_closed
+    from closed_weeks
 ),
 
 rep_changes as (

@@ -3,12 +3,15 @@
 canceled/no-show/future meetings, booked dates, first-appointment ties by activity_id as text, zero
 denominators, a rep missing from core.reps and activities without owner."""
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from marts_data import at, build_marts, day, empty_core, insert_core, mart
 from sql_helpers import warehouse
 
+from models import sqlmodels
 from models.reporting import ReportingConfig
 
 PARIS = ReportingConfig(timezone="Europe/Paris")
@@ -129,3 +132,26 @@ def test_types(rows):
     assert isinstance(row["call_minutes"], float)
     assert isinstance(row["connect_rate"], float)
     assert not isinstance(row["call_minutes"], Decimal)
+
+
+def test_reps_sharing_a_rep_key_stop_the_build(engine):
+    """The daily aggregation keys reps by a 64-bit hash of rep_id. Two rep_ids with one key would merge
+    their counts, so the build stops naming them; a collision is forced here by keying every rep by 0."""
+    empty_core(engine, PARIS, as_of=AS_OF)
+    insert_core(
+        engine,
+        "core.activities",
+        _call("salesforce:c1", ANN, "2024-05-06 10:00", "connected", 60),
+        _call("salesforce:c2", BOB, "2024-05-06 11:00", "busy"),
+    )
+    build_marts(engine, PARIS, as_of=AS_OF)  # the real keys: two reps, two rows
+    assert [row["rep_id"] for row in mart(engine, "rep_daily_activity", "rep_id")] == [ANN, BOB]
+
+    model = next(m for m in sqlmodels.discover() if m.name == "marts.rep_daily_activity")
+    assert model.sql.count("hash(rep_id)") == 4  # the three event streams and the key map
+    colliding = dataclasses.replace(model, sql=model.sql.replace("hash(rep_id)", "cast(0 as ubigint)"))
+    with pytest.raises(sa.exc.DBAPIError, match="two rep_ids share one 64-bit hash") as raised:
+        sqlmodels.materialize(engine, colliding)
+    assert ANN in str(raised.value)
+    assert BOB in str(raised.value)
+    assert [row["rep_id"] for row in mart(engine, "rep_daily_activity", "rep_id")] == [ANN, BOB]  # kept
