@@ -90,18 +90,14 @@ def describe(db: duckdb.DuckDBPyConnection, names: Iterable[str]) -> list[Table]
 
 
 def reporting_settings(db: duckdb.DuckDBPyConnection) -> Settings:
-    """The build's as_of, timezone and currency from config.settings (None where it has none)."""
+    """The build's as_of, timezone and currency from config.build, the typed row the models read (None
+    where there is none)."""
     exists = db.execute(
         "select count(*) from duckdb_tables() where database_name = current_database() "
-        "and schema_name = 'config' and table_name = 'settings'"
+        "and schema_name = 'config' and table_name = 'build'"
     ).fetchone()[0]
-    values = dict(db.execute("select key, value from config.settings").fetchall()) if exists else {}
-    as_of = values.get("as_of")
-    return Settings(
-        as_of=datetime.fromisoformat(as_of) if as_of else None,
-        timezone=values.get("timezone"),
-        currency=values.get("currency"),
-    )
+    row = db.execute("select as_of, timezone, currency from config.build").fetchone() if exists else None
+    return Settings(*row) if row else Settings(as_of=None, timezone=None, currency=None)
 
 
 def literal(text: str | None) -> str:

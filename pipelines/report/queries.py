@@ -21,9 +21,9 @@ from pipelines.report.model import (
     report_weeks,
 )
 
-# The marts the page reads (with config.settings, which the marts are built from).
+# The marts the page reads (with config.build, the reporting settings the marts are built from).
 REPORT_MARTS = ("marts.rep_weekly_scorecard", "marts.funnel_monthly", "marts.rep_peer_comparison")
-SETTINGS_TABLE = "config.settings"
+SETTINGS_TABLE = "config.build"
 SYNC_RUNS_TABLE = "raw_meta.sync_runs"
 BUILD_FIRST = "run `barometer demo` (the sandbox) or `barometer sync` (your CRMs) first"
 
@@ -38,14 +38,16 @@ def load_scorecard(con: duckdb.DuckDBPyConnection, *, weeks: int) -> Scorecard:
     missing = [name for name in (SETTINGS_TABLE, *REPORT_MARTS) if name not in tables]
     if missing:
         raise ReportError(f"the warehouse has no KPI marts yet (missing {', '.join(missing)}); {BUILD_FIRST}")
-    settings = dict(con.execute(f"select key, value from {SETTINGS_TABLE}").fetchall())
-    as_of = _as_of(con, settings)
-    timezone = settings.get("timezone") or "UTC"
+    settings = con.execute(f"select timezone, currency, as_of from {SETTINGS_TABLE}").fetchone()
+    if settings is None:
+        raise ReportError(f"{SETTINGS_TABLE} is empty; {BUILD_FIRST}")
+    timezone, currency, built_as_of = settings
+    as_of = _as_of(con, built_as_of)
     window = report_weeks(as_of, timezone, weeks)
     context = ReportContext(
         as_of=as_of,
         timezone=timezone,
-        currency=settings.get("currency") or "USD",
+        currency=currency,
         weeks=window,
         freshness=_freshness(con) if SYNC_RUNS_TABLE in tables else (),
     )
@@ -84,15 +86,10 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {name for (name,) in rows}
 
 
-def _as_of(con: duckdb.DuckDBPyConnection, settings: dict[str, str]) -> datetime:
-    """The marts' as_of (the build they come from); config.settings' when the marts are empty."""
-    (built,) = con.execute("select max(as_of) from marts.rep_weekly_scorecard").fetchone()
-    if built is not None:
-        return built
-    try:
-        return datetime.fromisoformat(settings["as_of"])
-    except (KeyError, ValueError):
-        raise ReportError(f"{SETTINGS_TABLE} has no valid as_of; {BUILD_FIRST}") from None
+def _as_of(con: duckdb.DuckDBPyConnection, built_as_of: datetime) -> datetime:
+    """The marts' as_of (the build they come from); config.build's when the marts are empty."""
+    (marts_as_of,) = con.execute("select max(as_of) from marts.rep_weekly_scorecard").fetchone()
+    return built_as_of if marts_as_of is None else marts_as_of
 
 
 def _quarter_start(day: date) -> date:

@@ -22,9 +22,10 @@ SETUP = """
 create schema core;
 create schema marts;
 create schema config;
-create table config.settings (key varchar, value varchar);
-insert into config.settings values ('timezone', 'Europe/Paris'), ('currency', 'EUR'),
-    ('as_of', '2026-03-02T08:00:00+00:00');
+create table config.build (timezone varchar, currency varchar, as_of timestamp with time zone,
+    as_of_date date);
+insert into config.build values
+    ('Europe/Paris', 'EUR', timestamptz '2026-03-02 08:00:00+00', date '2026-03-02');
 create table core.deals (
     deal_id varchar, amount decimal(18, 2), is_won boolean, closed_on date,
     created_at timestamp with time zone, duration_seconds integer, calls bigint, win_rate double);

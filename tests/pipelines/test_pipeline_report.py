@@ -194,9 +194,9 @@ def built(tmp_path_factory):
 def window(db: duckdb.DuckDBPyConnection) -> tuple[date, date]:
     """The report's first and current week, from the marts' as_of and the reporting timezone."""
     (current,) = db.execute(
-        """select cast(date_trunc('week', timezone(s.value, max(m.as_of))) as date)
-           from marts.rep_weekly_scorecard as m, config.settings as s where s.key = 'timezone'
-           group by s.value"""
+        """select cast(date_trunc('week', timezone(b.timezone, max(m.as_of))) as date)
+           from marts.rep_weekly_scorecard as m, config.build as b
+           group by b.timezone"""
     ).fetchone()
     return current - timedelta(weeks=WEEKS - 1), current
 
@@ -423,7 +423,7 @@ def test_the_report_command_writes_where_asked_and_explains_what_is_wrong(built,
     engine.dispose()
     result = runner.invoke(main, ["report", "--database", str(raw_only)])
     assert result.exit_code == 1
-    assert "the warehouse has no KPI marts yet (missing config.settings, marts." in result.output
+    assert "the warehouse has no KPI marts yet (missing config.build, marts." in result.output
 
     for weeks in ("0", "105", "twelve"):
         result = runner.invoke(main, ["report", "--database", str(warehouse), "--weeks", weeks])

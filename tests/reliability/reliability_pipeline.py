@@ -23,7 +23,7 @@ MIDNIGHT = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, 
 SETTINGS = PipelineSettings(start_date=(MIDNIGHT - timedelta(days=2)).date())
 # Retries wait 0.01 s × 2^n instead of 0.5 s (HubSpot) / 1 s (Salesforce) × 2^n: same attempts, no sleeping.
 QUICK_RETRIES = {"HUBSPOT_BACKOFF_SECONDS": "0.01", "SALESFORCE_BACKOFF_SECONDS": "0.01"}
-# What a rebuild changes by design: the models' `as_of` is the build's clock (config.settings).
+# What a rebuild changes by design: the models' `as_of` is the build's clock (config.build).
 BUILD_CLOCK_COLUMNS = ("as_of",)
 MODEL_SCHEMAS = ("core", "intermediate", "marts")
 RAW_SCHEMAS = ("raw_salesforce", "raw_hubspot")
