@@ -30,16 +30,19 @@ SANDBOX_TABLES = {
 WAREHOUSE_ID = {"raw_salesforce": '"Id"', "raw_hubspot": "cast(id as varchar)"}
 
 
+def sandbox_variables(box: Sandbox, **extra: str) -> dict[str, str]:
+    """The variables a user pointing Barometer at the sandbox sets (token flow), and `extra`."""
+    credentials = box.credentials()
+    return {name: credentials[name] for name in SANDBOX_VARIABLES} | extra
+
+
 @contextmanager
 def sandbox_environment(box: Sandbox, **extra: str) -> Iterator[None]:
     """os.environ as a user pointing Barometer at the sandbox would set it (restored on exit)."""
-    credentials = box.credentials()
     with pytest.MonkeyPatch.context() as patch:
         for name in [n for n in os.environ if n.startswith(CLEARED_PREFIXES)]:
             patch.delenv(name)
-        for name in SANDBOX_VARIABLES:
-            patch.setenv(name, credentials[name])
-        for name, value in extra.items():
+        for name, value in sandbox_variables(box, **extra).items():
             patch.setenv(name, value)
         yield
 

@@ -13,7 +13,6 @@ from connectors.sandbox.org.config import OrgConfig
 from connectors.sandbox.sandbox import Sandbox
 from pipelines.checks import MARTS
 from pipelines.definitions import build_definitions
-from pipelines.demo import SANDBOX_VARIABLES
 from pipelines.extract_assets import stream_catalog
 from pipelines.resources import ReportingResource, WarehouseResource
 from pipelines.runs import RunOutcome, catch_up
@@ -43,12 +42,6 @@ def small_org(seed: int, *, activities: int = 1_000) -> OrgConfig:
     return OrgConfig(
         seed=seed, reps=6, teams=2, days=30, end=MIDNIGHT - timedelta(days=1), activities=activities
     )
-
-
-def sandbox_env(box: Sandbox, **extra: str) -> dict[str, str]:
-    """The variables a user pointing Barometer at the sandbox sets (token flow), and `extra`."""
-    credentials = box.credentials()
-    return {name: credentials[name] for name in SANDBOX_VARIABLES} | extra
 
 
 def run_pipeline(

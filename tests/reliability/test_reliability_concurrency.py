@@ -12,13 +12,13 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from pipeline_helpers import sandbox_variables
 from reliability_pipeline import (
     MIDNIGHT,
     SETTINGS,
     differences,
     duplicate_keys,
     run_pipeline,
-    sandbox_env,
     small_org,
 )
 
@@ -49,7 +49,7 @@ def test_a_sync_and_a_backfill_started_together_run_in_turn(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     with Sandbox(SandboxConfig(org=small_org(seed=53))) as box:
         env = {name: value for name, value in os.environ.items() if not name.startswith(CLEARED_PREFIXES)}
-        env |= sandbox_env(
+        env |= sandbox_variables(
             box,
             DAGSTER_HOME=str(home),
             BAROMETER_WAREHOUSE=str(warehouse),

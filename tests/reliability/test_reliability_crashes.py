@@ -24,12 +24,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from pipeline_helpers import sandbox_variables
 from reliability_cli_worker import CliWorker
 from reliability_pipeline import (
     SETTINGS,
     differences,
     duplicate_keys,
-    sandbox_env,
     small_org,
 )
 
@@ -59,7 +59,7 @@ def cli(box, tmp_path_factory):
     shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
     (root / "reporting.toml").write_text(sandbox_reporting_toml(), encoding="utf-8")
     env = {name: value for name, value in os.environ.items() if not name.startswith(CLEARED_PREFIXES)}
-    env |= sandbox_env(
+    env |= sandbox_variables(
         box,
         DAGSTER_HOME=str(home),
         BAROMETER_START_DATE=SETTINGS.start_date.isoformat(),
