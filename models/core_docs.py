@@ -283,8 +283,50 @@ DEAL_FACTS = _doc(
     as_of=_AS_OF,
 )
 
+# Staging: the shared steps between the landing tables and core (sql/staging), one rule in one place.
+CRM_OWNERS = _doc(
+    "One row per CRM owner record, every Salesforce User and every HubSpot owner (archived included), "
+    "with the rep it credits: core.reps groups these rows into reps; core.activities and core.deals "
+    "look their records' owners up here.",
+    rep_id=REPS.columns["rep_id"],
+    source=_SOURCE,
+    owner_id="The owner's id in its CRM (Salesforce User Id, HubSpot owner id), as text.",
+    email=REPS.columns["email"],
+    name=(
+        "Salesforce Name, else FirstName LastName; HubSpot the non-empty parts of firstName lastName "
+        "joined by a space; NULL when empty."
+    ),
+    is_active="Salesforce IsActive; HubSpot owner not archived.",
+    modified_at="Salesforce SystemModstamp; HubSpot updatedAt, else createdAt.",
+)
+
+STAGING_DEALS = _doc(
+    "One row per CRM deal (Salesforce Opportunity, HubSpot deal; deleted and archived included) in one "
+    "shape, with its current state: what core.deals and core.deal_stage_history read.",
+    **{
+        name: DEALS.columns[name]
+        for name in ("deal_id", "source", "crm_id", "deal_name", "rep_id", "prospect_id", "pipeline", "stage")
+    },
+    exact_amount="The amount as the CRM sends it, exact (DECIMAL(38,10)); NULL when the deal has none.",
+    deal_currency=(
+        "The amount's currency as the CRM sends it (Salesforce CurrencyIsoCode, HubSpot "
+        "deal_currency_code), upper-cased; NULL when none (core.deals then takes the reporting currency)."
+    ),
+    created_at=DEALS.columns["created_at"],
+    is_closed=DEALS.columns["is_closed"],
+    is_won=DEALS.columns["is_won"],
+    close_date=(
+        "The CRM's close date, open deals included (core.deals keeps it as closed_on only while closed): "
+        "Salesforce CloseDate; HubSpot the date of closedate in the reporting timezone."
+    ),
+    is_deleted=DEALS.columns["is_deleted"],
+    source_updated_at=DEALS.columns["source_updated_at"],
+)
+
 DOCS: Mapping[str, TableDoc] = MappingProxyType(
     {
+        "staging.crm_owners": CRM_OWNERS,
+        "staging.deals": STAGING_DEALS,
         "core.reps": REPS,
         "core.activities": ACTIVITIES,
         "core.deals": DEALS,

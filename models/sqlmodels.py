@@ -1,8 +1,9 @@
-"""The SQL models: every `sql/<schema>/<table>.sql` file is one SELECT that builds table `<schema>.<table>`.
+"""The SQL models: every `sql/<schema>/<table>.sql` file is one SELECT that builds table `<schema>.<table>`
+(a view for the staging models, VIEW_SCHEMAS).
 
 `discover` reads the files and the tables each SELECT reads (parsed with sqlglot, CTE names left out)
-and orders them so a model comes after the models it reads; `materialize` (re)creates one table in
-one transaction and documents its columns from `models.core_docs`; `build` does them all.
+and orders them so a model comes after the models it reads; `materialize` (re)creates one table or view
+in one transaction and documents its columns from `models.core_docs`; `build` does them all.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ SQL_ROOT = Path(__file__).resolve().parents[1] / "sql"
 DIALECT = "duckdb"
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+# Schemas whose models are views: shared steps between the landing tables and core (dbt's staging
+# layer), written once and computed inside the models that read them, so they add no build step of
+# their own.
+VIEW_SCHEMAS = frozenset({"staging"})
 
 
 class SqlModelError(ValueError):
@@ -172,8 +177,8 @@ def _require_inputs(conn: sa.Connection, model: SqlModel) -> None:
     missing = sorted(model.dependencies - existing)
     if missing:
         raise SqlModelError(
-            f"{model.path.name}: {model.name} reads {', '.join(missing)}, which the warehouse does not have "
-            f"yet; build them first ({_WHERE_INPUTS_COME_FROM})"
+            f"{model.schema}/{model.path.name}: {model.name} reads {', '.join(missing)}, which the warehouse "
+            f"does not have yet; build them first ({_WHERE_INPUTS_COME_FROM})"
         )
 
 
@@ -188,16 +193,35 @@ def _find_cycle(edges: dict[str, set[str]]) -> list[str]:
 
 
 def materialize(engine: sa.Engine, model: SqlModel) -> int:
-    """`CREATE OR REPLACE TABLE <schema>.<table> AS <sql>` and its comments, in one transaction;
-    returns the table's row count."""
+    """`CREATE OR REPLACE TABLE <schema>.<table> AS <sql>` (a VIEW in VIEW_SCHEMAS) and its comments, in
+    one transaction; returns its row count."""
+    kind = "view" if model.schema in VIEW_SCHEMAS else "table"
     target = f"{quote(model.schema)}.{quote(model.table)}"
     body = model.sql.strip().rstrip(";").strip()
     with engine.begin() as conn:
         _require_inputs(conn, model)
         conn.execute(sa.schema.CreateSchema(model.schema, if_not_exists=True))
-        conn.exec_driver_sql(f"create or replace table {target} as\n{body}\n")
+        _drop_other_kind(conn, model, kind)
+        conn.exec_driver_sql(f"create or replace {kind} {target} as\n{body}\n")
         _comment(conn, model)
         return int(conn.exec_driver_sql(f"select count(*) from {target}").scalar_one())
+
+
+def _drop_other_kind(conn: sa.Connection, model: SqlModel, kind: str) -> None:
+    """Drop a table where the model is now a view, or a view where it is now a table: CREATE OR REPLACE
+    replaces only an object of its own kind."""
+    other, catalog, column = ("table", "duckdb_tables()", "table_name")
+    if kind == "table":
+        other, catalog, column = ("view", "duckdb_views()", "view_name")
+    found = conn.execute(
+        sa.text(
+            f"select count(*) from {catalog} where database_name = current_database() "
+            f"and schema_name = :schema and {column} = :table"
+        ),
+        {"schema": model.schema, "table": model.table},
+    ).scalar_one()
+    if found:
+        conn.exec_driver_sql(f"drop {other} {quote(model.schema)}.{quote(model.table)}")
 
 
 def _comment(conn: sa.Connection, model: SqlModel) -> None:

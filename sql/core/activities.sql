@@ -3,20 +3,6 @@
 -- Deleted and archived records stay, with is_deleted = true.
 with
 
-salesforce_reps as (
-    select
-        users.Id as owner_id,
-        coalesce(nullif(lower(trim(users.Email)), ''), 'salesforce:' || users.Id) as rep_id
-    from raw_salesforce."user" as users
-),
-
-hubspot_reps as (
-    select
-        owners.id as owner_id,
-        coalesce(nullif(lower(trim(owners.email)), ''), 'hubspot:' || owners.id) as rep_id
-    from raw_hubspot.owners as owners
-),
-
 -- Salesforce CallDisposition is free text: lower-cased, stripped of surrounding Unicode whitespace
 -- ([\t-\r\x{85}\pZ] is exactly Unicode's White_Space), every run of whitespace and hyphens → one '_'.
 -- A configured (salesforce, value) entry is normalised the same way before it is matched.
@@ -65,7 +51,7 @@ salesforce_calls as (
         'call' as activity_type,
         case
             when nullif(tasks.OwnerId, '') is not null
-                then coalesce(reps.rep_id, 'salesforce:' || tasks.OwnerId)
+                then coalesce(owners.rep_id, 'salesforce:' || tasks.OwnerId)
         end as rep_id,
         'salesforce:' || coalesce(nullif(tasks.AccountId, ''), nullif(tasks.WhoId, '')) as prospect_id,
         case when tasks.WhatId like '006%' then 'salesforce:' || tasks.WhatId end as deal_id,
@@ -83,7 +69,8 @@ salesforce_calls as (
         coalesce(tasks._is_deleted, false) or coalesce(tasks.IsArchived, false) as is_deleted,
         coalesce(tasks.SystemModstamp, tasks._source_updated_at) as source_updated_at
     from salesforce_tasks as tasks
-    left join salesforce_reps as reps on reps.owner_id = tasks.OwnerId
+    left join staging.crm_owners as owners
+        on owners.source = 'salesforce' and owners.owner_id = tasks.OwnerId
     left join salesforce_configured_outcomes as configured on configured.disposition = tasks.disposition
 ),
 
@@ -95,7 +82,7 @@ salesforce_meetings as (
         'meeting' as activity_type,
         case
             when nullif(events.OwnerId, '') is not null
-                then coalesce(reps.rep_id, 'salesforce:' || events.OwnerId)
+                then coalesce(owners.rep_id, 'salesforce:' || events.OwnerId)
         end as rep_id,
         'salesforce:' || coalesce(nullif(events.AccountId, ''), nullif(events.WhoId, '')) as prospect_id,
         case when events.WhatId like '006%' then 'salesforce:' || events.WhatId end as deal_id,
@@ -106,7 +93,8 @@ salesforce_meetings as (
         coalesce(events._is_deleted, false) or coalesce(events.IsArchived, false) as is_deleted,
         coalesce(events.SystemModstamp, events._source_updated_at) as source_updated_at
     from raw_salesforce.event as events
-    left join salesforce_reps as reps on reps.owner_id = events.OwnerId
+    left join staging.crm_owners as owners
+        on owners.source = 'salesforce' and owners.owner_id = events.OwnerId
 ),
 
 -- HubSpot ids are integers: "the smallest id" compares numerically.
@@ -138,7 +126,7 @@ hubspot_calls as (
         'call' as activity_type,
         case
             when calls.hubspot_owner_id is not null
-                then coalesce(reps.rep_id, 'hubspot:' || calls.hubspot_owner_id)
+                then coalesce(owners.rep_id, 'hubspot:' || calls.hubspot_owner_id)
         end as rep_id,
         'hubspot:' || coalesce(links.company_id, links.contact_id) as prospect_id,
         'hubspot:' || links.deal_id as deal_id,
@@ -155,7 +143,8 @@ hubspot_calls as (
             else coalesce(calls.hs_lastmodifieddate, calls.updated_at)
         end as source_updated_at
     from raw_hubspot.calls as calls
-    left join hubspot_reps as reps on reps.owner_id = calls.hubspot_owner_id
+    left join staging.crm_owners as owners
+        on owners.source = 'hubspot' and owners.owner_id = cast(calls.hubspot_owner_id as varchar)
     left join hubspot_call_links as links on links.call_id = calls.id
     left join hubspot_configured_outcomes as configured
         on configured.disposition = trim(calls.hs_call_disposition)
@@ -169,7 +158,7 @@ hubspot_meetings as (
         'meeting' as activity_type,
         case
             when meetings.hubspot_owner_id is not null
-                then coalesce(reps.rep_id, 'hubspot:' || meetings.hubspot_owner_id)
+                then coalesce(owners.rep_id, 'hubspot:' || meetings.hubspot_owner_id)
         end as rep_id,
         'hubspot:' || coalesce(links.company_id, links.contact_id) as prospect_id,
         'hubspot:' || links.deal_id as deal_id,
@@ -192,7 +181,8 @@ hubspot_meetings as (
             else coalesce(meetings.hs_lastmodifieddate, meetings.updated_at)
         end as source_updated_at
     from raw_hubspot.meetings as meetings
-    left join hubspot_reps as reps on reps.owner_id = meetings.hubspot_owner_id
+    left join staging.crm_owners as owners
+        on owners.source = 'hubspot' and owners.owner_id = cast(meetings.hubspot_owner_id as varchar)
     left join hubspot_meeting_links as links on links.meeting_id = meetings.id
 ),
 

@@ -4,55 +4,22 @@
 -- row: when the history ends in another stage (or is empty) a row for the current stage is added,
 -- entered at created_at when the deal has no history, else at source_updated_at (never before the
 -- previous row). Funnel stage via config.stage_mapping; only the latest row takes the won/lost fallback.
--- The deal's current state (stage, is_closed, is_won, created_at, source_updated_at) follows the same
--- rules as sql/core/deals.sql, which reads this table for reached_proposal_at.
+-- The deal's current state (stage, is_closed, is_won, created_at, source_updated_at) comes from
+-- staging.deals, as core.deals' does; core.deals reads this table for reached_proposal_at.
 with
 
-salesforce_deals as (
-    select
-        'salesforce:' || opportunities.Id as deal_id,
-        'salesforce' as source,
-        cast(null as varchar) as pipeline,
-        opportunities.StageName as stage,
-        coalesce(opportunities.IsClosed, false) as is_closed,
-        coalesce(opportunities.IsWon, false) as is_won,
-        opportunities.CreatedDate as created_at,
-        coalesce(opportunities.SystemModstamp, opportunities._source_updated_at) as source_updated_at
-    from raw_salesforce.opportunity as opportunities
-),
-
-hubspot_stages as (
-    select
-        stages.pipeline_id,
-        stages.stage_id,
-        coalesce(stages.is_closed, false) as is_closed,
-        coalesce(stages.is_closed, false) and coalesce(try_cast(stages.probability as double) = 1, false)
-            as is_won
-    from raw_hubspot.deal_pipelines as stages
-),
-
-hubspot_deals as (
-    select
-        'hubspot:' || deals.id as deal_id,
-        'hubspot' as source,
-        deals.pipeline,
-        deals.dealstage as stage,
-        coalesce(stages.is_closed, deals.hs_is_closed, false) as is_closed,
-        coalesce(stages.is_won, deals.hs_is_closed_won, false) as is_won,
-        coalesce(deals.createdate, deals.created_at) as created_at,
-        case
-            when deals.archived then coalesce(deals.archived_at, deals.hs_lastmodifieddate, deals.updated_at)
-            else coalesce(deals.hs_lastmodifieddate, deals.updated_at)
-        end as source_updated_at
-    from raw_hubspot.deals as deals
-    left join hubspot_stages as stages
-        on stages.pipeline_id = deals.pipeline and stages.stage_id = deals.dealstage
-),
-
+-- The deals' current state, by the rules core.deals uses too (staging.deals).
 deal_states as (
-    select * from salesforce_deals
-    union all
-    select * from hubspot_deals
+    select
+        deal_id,
+        source,
+        pipeline,
+        stage,
+        is_closed,
+        is_won,
+        created_at,
+        source_updated_at
+    from staging.deals
 ),
 
 -- A history entry without a stage (a cleared value) is not a stage the deal entered.

@@ -76,9 +76,11 @@ def test_a_stream_filling_several_tables_is_one_daily_multi_asset_run_once_per_r
 
 def test_sql_models_depend_on_the_assets_their_sql_reads():
     definitions = build_definitions(SETTINGS)
-    assert parents(definitions, "core/reps") == {"raw_salesforce/user", "raw_hubspot/owners"}
+    assert parents(definitions, "staging/crm_owners") == {"raw_salesforce/user", "raw_hubspot/owners"}
+    assert parents(definitions, "core/reps") == {"staging/crm_owners"}
     deals = parents(definitions, "core/deals")
-    assert {"core/deal_stage_history", "config/fx_rates", "raw_hubspot/deal_associations"} <= deals
+    assert {"core/deal_stage_history", "config/fx_rates", "staging/deals"} <= deals
+    assert "raw_hubspot/deal_associations" in parents(definitions, "staging/deals")
     for model in discover():
         assert parents(definitions, f"{model.schema}/{model.table}") == {
             dep.replace(".", "/") for dep in model.dependencies
@@ -86,6 +88,7 @@ def test_sql_models_depend_on_the_assets_their_sql_reads():
 
 
 def test_a_new_sql_file_becomes_an_asset_with_no_code_change(tmp_path):
+    shutil.copytree(SQL_ROOT / "staging", tmp_path / "staging")
     shutil.copytree(SQL_ROOT / "core", tmp_path / "core")
     (tmp_path / "marts").mkdir()
     (tmp_path / "marts" / "rep_activity.sql").write_text(

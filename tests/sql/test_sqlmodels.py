@@ -17,32 +17,36 @@ CORE_DEPENDENCIES = {
         "raw_hubspot.calls",
         "raw_hubspot.meeting_associations",
         "raw_hubspot.meetings",
-        "raw_hubspot.owners",
         "raw_salesforce.event",
         "raw_salesforce.task",
-        "raw_salesforce.user",
+        "staging.crm_owners",
     },
     "core.deal_stage_history": {
         "config.stage_mapping",
-        "raw_hubspot.deal_pipelines",
         "raw_hubspot.deal_stage_history",
-        "raw_hubspot.deals",
-        "raw_salesforce.opportunity",
         "raw_salesforce.opportunity_history",
+        "staging.deals",
     },
     "core.deals": {
         "config.build",
         "config.fx_rates",
         "config.stage_mapping",
         "core.deal_stage_history",
+        "staging.deals",
+    },
+    "core.reps": {"staging.crm_owners"},
+}
+# The shared steps between the landing tables and core: the owner → rep rule, the deals in one shape.
+STAGING_DEPENDENCIES = {
+    "staging.crm_owners": {"raw_hubspot.owners", "raw_salesforce.user"},
+    "staging.deals": {
+        "config.build",
         "raw_hubspot.deal_associations",
         "raw_hubspot.deal_pipelines",
         "raw_hubspot.deals",
-        "raw_hubspot.owners",
         "raw_salesforce.opportunity",
-        "raw_salesforce.user",
+        "staging.crm_owners",
     },
-    "core.reps": {"raw_hubspot.owners", "raw_salesforce.user"},
 }
 
 
@@ -55,9 +59,9 @@ def write(root, name, sql):
 
 def test_discover_finds_the_core_models_in_dependency_order():
     core = [m for m in discover() if m.schema == "core"]
-    assert [m.name for m in core] == ["core.activities", "core.deal_stage_history", "core.deals", "core.reps"]
+    assert [m.name for m in core] == ["core.activities", "core.reps", "core.deal_stage_history", "core.deals"]
     assert {m.name: set(m.dependencies) for m in core} == CORE_DEPENDENCIES
-    deals = core[2]
+    deals = core[3]
     assert (deals.schema, deals.table, deals.path) == (
         "core",
         "deals",
@@ -65,6 +69,50 @@ def test_discover_finds_the_core_models_in_dependency_order():
     )
     assert deals.sql == deals.path.read_text(encoding="utf-8")
     assert isinstance(deals.dependencies, frozenset)
+
+
+def test_staging_models_read_only_the_landing_tables_and_config():
+    staging = [m for m in discover() if m.schema == "staging"]
+    assert [m.name for m in staging] == ["staging.crm_owners", "staging.deals"]
+    assert {m.name: set(m.dependencies) for m in staging} == STAGING_DEPENDENCIES
+
+
+def test_staging_models_are_views_and_a_model_may_change_kind(engine, tmp_path):
+    build_core(engine)
+    views = fetch(
+        engine, "select schema_name || '.' || view_name as name from duckdb_views() where not internal"
+    )
+    assert sorted(row["name"] for row in views) == ["staging.crm_owners", "staging.deals"]
+    assert fetch(engine, "select comment from duckdb_views() where view_name = 'crm_owners'") == [
+        {"comment": DOCS["staging.crm_owners"].description}
+    ]
+    assert all(m.schema not in sqlmodels.VIEW_SCHEMAS for m in discover() if m.schema != "staging")
+
+    # a table where a staging model now is, and a view where a core model now is: each is replaced
+    with engine.begin() as conn:
+        conn.exec_driver_sql("create table staging.numbers as select 1 as n")
+        conn.exec_driver_sql("create view core.letters as select 'a' as letter")
+    root = tmp_path / "sql"
+    view = sqlmodels.load(write(root, "staging/numbers.sql", "select * from range(3) as t(n)"), root)
+    table = sqlmodels.load(write(root, "core/letters.sql", "select 'b' as letter"), root)
+    assert (materialize(engine, view), materialize(engine, table)) == (3, 1)
+    kinds = fetch(
+        engine,
+        "select table_name, table_type from information_schema.tables "
+        "where table_name in ('numbers', 'letters') order by 1",
+    )
+    assert kinds == [
+        {"table_name": "letters", "table_type": "BASE TABLE"},
+        {"table_name": "numbers", "table_type": "VIEW"},
+    ]
+
+
+def test_every_model_comes_after_the_models_it_reads():
+    models = discover()
+    position = {m.name: index for index, m in enumerate(models)}
+    for model in models:
+        read = [position[d] for d in model.dependencies if d in position]
+        assert all(p < position[model.name] for p in read), model.name
 
 
 def test_core_sql_follows_the_house_style():
@@ -152,7 +200,14 @@ def test_every_core_column_is_documented_in_table_order(engine):
 
 def test_materialize_writes_table_and_column_comments(engine):
     counts = build_core(engine)
-    assert counts == {"core.activities": 0, "core.deal_stage_history": 0, "core.deals": 0, "core.reps": 0}
+    assert counts == {
+        "staging.crm_owners": 0,
+        "staging.deals": 0,
+        "core.activities": 0,
+        "core.deal_stage_history": 0,
+        "core.deals": 0,
+        "core.reps": 0,
+    }
     comments = fetch(
         engine,
         "select table_name, column_name, comment from duckdb_columns() where schema_name = 'core'",
@@ -188,10 +243,17 @@ def test_a_failing_model_leaves_the_previous_table(engine, tmp_path):
 
 
 def test_build_orders_the_models_it_is_given(engine):
-    core = {m.name: m for m in discover() if m.schema == "core"}
+    models = {m.name: m for m in discover()}
     write_config(engine, ReportingConfig(), as_of=datetime(2024, 6, 1, tzinfo=UTC))
-    counts = sqlmodels.build(engine, [core["core.deals"], core["core.reps"], core["core.deal_stage_history"]])
-    assert list(counts) == ["core.deal_stage_history", "core.deals", "core.reps"]
+    given = ["core.deals", "core.reps", "staging.deals", "core.deal_stage_history", "staging.crm_owners"]
+    counts = sqlmodels.build(engine, [models[name] for name in given])
+    assert list(counts) == [
+        "staging.crm_owners",
+        "core.reps",
+        "staging.deals",
+        "core.deal_stage_history",
+        "core.deals",
+    ]
 
 
 def test_a_model_whose_inputs_are_missing_fails_naming_them(engine):
@@ -200,7 +262,7 @@ def test_a_model_whose_inputs_are_missing_fails_naming_them(engine):
         conn.exec_driver_sql("drop table config.build")
     with pytest.raises(
         SqlModelError,
-        match=r"deals\.sql: core\.deals reads config\.build, which the warehouse does not have yet; "
-        r"build them first \(config\.\* tables come from the reporting configuration",
+        match=r"staging/deals\.sql: staging\.deals reads config\.build, which the warehouse does not have "
+        r"yet; build them first \(config\.\* tables come from the reporting configuration",
     ):
-        sqlmodels.build(engine, [m for m in discover() if m.schema == "core"])
+        sqlmodels.build(engine, [m for m in discover() if m.schema in ("staging", "core")])
