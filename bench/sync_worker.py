@@ -26,7 +26,7 @@ from harness import RAISED, connect_control, emit, peak_rss_mb
 
 def barometer(control: str, warehouse: Path) -> dict:
     from connectors.sources import open_sources
-    from models.engine import make_engine
+    from models.engine import load_memory_limit, make_engine
     from models.loader import MergeResult
     from models.sync import run_stream
     from pipelines.demo import SANDBOX_VARIABLES
@@ -36,7 +36,7 @@ def barometer(control: str, warehouse: Path) -> dict:
     env = {name: credentials[name] for name in SANDBOX_VARIABLES}
     env |= {"HUBSPOT_REQUESTS_PER_10S": str(RAISED), "HUBSPOT_SEARCH_REQUESTS_PER_SECOND": str(RAISED // 10)}
     os.environ.update(env)  # requests reads REQUESTS_CA_BUNDLE from the environment
-    engine = make_engine(warehouse)
+    engine = make_engine(warehouse, memory_limit=load_memory_limit())  # as the extraction steps load
     sandbox.call("clear")
     streams: dict[str, dict] = {}
     control_seconds = 0.0

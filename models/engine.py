@@ -1,12 +1,14 @@
 """Where the warehouse is, and SQLAlchemy engines on it.
 
 `BAROMETER_WAREHOUSE` is a DuckDB file path or a `duckdb:///…` SQLAlchemy URL; unset, the warehouse is
-`<project root>/data/warehouse.duckdb`. The environment is read when a function is called, never at import.
+`<project root>/data/warehouse.duckdb`. `BAROMETER_LOAD_MEMORY_LIMIT` caps DuckDB's memory while a sync
+loads pages (default 256MB). The environment is read when a function is called, never at import.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,6 +20,12 @@ from sqlalchemy.exc import ArgumentError
 ENV_VAR = "BAROMETER_WAREHOUSE"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PATH = PROJECT_ROOT / "data" / "warehouse.duckdb"
+# Merging a page into a landing table needs little memory, but DuckDB keeps table blocks cached up to
+# its default limit (80 % of RAM), so without a cap a sync's peak memory grew with the warehouse
+# (bench/memory.py: 983 MB at 1,000,000 activities, 2,636 MB at 5,000,000).
+LOAD_MEMORY_VAR = "BAROMETER_LOAD_MEMORY_LIMIT"
+DEFAULT_LOAD_MEMORY_LIMIT = "256MB"
+_MEMORY_LIMIT = re.compile(r"[0-9]+(\.[0-9]+)? ?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
 class WarehouseConfigError(ValueError):
@@ -33,10 +41,26 @@ def warehouse_url(env: Mapping[str, str] = os.environ) -> str:
     return _to_url(value, origin=ENV_VAR if "://" in value else f"{ENV_VAR}={value!r}")
 
 
-def make_engine(url_or_path: str | os.PathLike[str] | URL | None = None) -> sa.Engine:
+def load_memory_limit(value: str | None = None) -> str:
+    """DuckDB's memory limit for loading pages: `value`, else `BAROMETER_LOAD_MEMORY_LIMIT`, else 256MB."""
+    if value is None:
+        value = os.environ.get(LOAD_MEMORY_VAR, "")
+    value = value.strip() or DEFAULT_LOAD_MEMORY_LIMIT
+    if not _MEMORY_LIMIT.fullmatch(value):
+        raise WarehouseConfigError(
+            f"{LOAD_MEMORY_VAR}={value!r} is not a memory size; set it to a number and a unit, "
+            f"e.g. 256MB or 1GB, or unset it for {DEFAULT_LOAD_MEMORY_LIMIT}"
+        )
+    return value
+
+
+def make_engine(
+    url_or_path: str | os.PathLike[str] | URL | None = None, *, memory_limit: str | None = None
+) -> sa.Engine:
     """An engine on the warehouse: `url_or_path` if given, else `BAROMETER_WAREHOUSE`, else the default.
 
-    Every connection reports TIMESTAMPTZ values in UTC, whatever the machine's time zone.
+    Every connection reports TIMESTAMPTZ values in UTC, whatever the machine's time zone. With
+    `memory_limit` (a size such as 256MB, load_memory_limit) DuckDB keeps within it, spilling to disk.
     """
     if url_or_path is None:
         url = warehouse_url()
@@ -47,8 +71,17 @@ def make_engine(url_or_path: str | os.PathLike[str] | URL | None = None) -> sa.E
             else os.fspath(url_or_path)
         )
         url = _to_url(value, origin="the URL given" if "://" in value else repr(value))
+    # DuckDB's memory limit belongs to the database instance, which every connection to the file in this
+    # process shares: each new connection states its engine's limit (a size validated by
+    # load_memory_limit, so it needs no quoting), or DuckDB's default.
+    memory = (
+        "RESET memory_limit"
+        if memory_limit is None
+        else f"SET memory_limit = '{load_memory_limit(memory_limit)}'"
+    )
     engine = sa.create_engine(url)
     sa.event.listen(engine, "connect", _session_defaults)
+    sa.event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute(memory))
     return engine
 
 

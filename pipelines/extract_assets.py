@@ -89,7 +89,7 @@ def extract_asset(
     def extract(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         window = extraction_window(partitions_def, context.partition_time_window, datetime.now(UTC))
         crm = getattr(context.resources, stream.source)
-        with context.resources.warehouse.engine() as engine, crm.open_stream(stream.name) as live:
+        with context.resources.warehouse.engine(loading=True) as engine, crm.open_stream(stream.name) as live:
             if live is None:
                 yield from _skipped(context, engine, stream, crm.NOT_CONFIGURED)
                 return

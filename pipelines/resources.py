@@ -24,7 +24,7 @@ from connectors.sources import open_sources
 from connectors.streams import Stream
 from models import reporting
 from models.engine import ENV_VAR as WAREHOUSE_VAR
-from models.engine import make_engine
+from models.engine import LOAD_MEMORY_VAR, load_memory_limit, make_engine
 from models.serving import config as serving_config
 
 
@@ -47,15 +47,24 @@ class EnvResource(dg.ConfigurableResource):
 
 class WarehouseResource(EnvResource):
     """The DuckDB warehouse: `location` is a file path or SQLAlchemy URL (BAROMETER_WAREHOUSE); unset,
-    the project's data/warehouse.duckdb."""
+    the project's data/warehouse.duckdb. `load_memory_limit` (BAROMETER_LOAD_MEMORY_LIMIT, default
+    256MB) caps DuckDB's memory in the steps that load pages."""
 
-    VARIABLES: ClassVar[Mapping[str, str]] = {"location": WAREHOUSE_VAR}
+    VARIABLES: ClassVar[Mapping[str, str]] = {"location": WAREHOUSE_VAR, "load_memory_limit": LOAD_MEMORY_VAR}
     location: str | None = None
+    load_memory_limit: str | None = None
 
     @contextmanager
-    def engine(self) -> Iterator[sa.Engine]:
-        """An engine for one step, disposed after it: DuckDB lets one process hold the file at a time."""
-        engine = make_engine(self.location) if self.location else make_engine()
+    def engine(self, *, loading: bool = False) -> Iterator[sa.Engine]:
+        """An engine for one step, disposed after it: DuckDB lets one process hold the file at a time.
+        A `loading` step (extraction) keeps DuckDB within the load memory limit; the others (SQL models,
+        checks) keep DuckDB's default, which their large aggregations need."""
+        limit = load_memory_limit(self.load_memory_limit) if loading else None
+        engine = (
+            make_engine(self.location, memory_limit=limit)
+            if self.location
+            else make_engine(memory_limit=limit)
+        )
         try:
             yield engine
         finally:

@@ -90,3 +90,46 @@ def test_make_engine_accepts_a_path_object(tmp_path):
     engine = make_engine(Path(tmp_path) / "p.duckdb")
     assert engine.url.database == str(tmp_path / "p.duckdb")
     engine.dispose()
+
+
+def _memory_limit(engine: sa.Engine) -> str:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("select current_setting('memory_limit')").scalar_one()
+
+
+def _duckdb_reading_of(size: str) -> str:
+    """How DuckDB shows `size` once set (256MB reads back as 244.1 MiB)."""
+    with duckdb.connect() as db:
+        db.execute(f"SET memory_limit = '{size}'")
+        return db.execute("select current_setting('memory_limit')").fetchone()[0]
+
+
+def test_the_load_memory_limit_comes_from_the_argument_the_variable_or_the_default(monkeypatch):
+    monkeypatch.delenv("BAROMETER_LOAD_MEMORY_LIMIT", raising=False)
+    assert engine_module.load_memory_limit() == "256MB"
+    monkeypatch.setenv("BAROMETER_LOAD_MEMORY_LIMIT", " 1.5GB ")
+    assert engine_module.load_memory_limit() == "1.5GB"
+    monkeypatch.setenv("BAROMETER_LOAD_MEMORY_LIMIT", "")
+    assert engine_module.load_memory_limit() == "256MB"
+    assert engine_module.load_memory_limit("512 MiB") == "512 MiB"
+
+
+@pytest.mark.parametrize("value", ["lots", "256", "-1GB", "1GB; DROP TABLE x", "1 G B", "80%"])
+def test_a_load_memory_limit_that_is_not_a_size_names_the_variable(value):
+    with pytest.raises(WarehouseConfigError) as raised:
+        engine_module.load_memory_limit(value)
+    assert str(raised.value) == (
+        f"BAROMETER_LOAD_MEMORY_LIMIT={value!r} is not a memory size; set it to a number and a unit, "
+        "e.g. 256MB or 1GB, or unset it for 256MB"
+    )
+
+
+def test_an_engine_with_a_memory_limit_keeps_duckdb_within_it_and_others_keep_the_default(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    building = make_engine(path)
+    default = _memory_limit(building)
+    loading = make_engine(path, memory_limit="300MB")
+    assert _memory_limit(loading) == _duckdb_reading_of("300MB") != default
+    # One DuckDB instance serves every connection to the file in a process, and the limit is the
+    # instance's: a new connection of an engine without a limit puts DuckDB's default back.
+    assert _memory_limit(make_engine(path)) == default

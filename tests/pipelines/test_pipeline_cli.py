@@ -131,3 +131,9 @@ def test_sync_and_backfill_run_against_the_dagster_home_instance_and_fail_clearl
     assert "HUBSPOT_ACCESS_TOKEN" in failed.output
     assert "run the same backfill again" in failed.output
     assert (home / "history").is_dir()  # the runs are in DAGSTER_HOME, for `dagster dev` to show
+
+    # the extraction steps load under BAROMETER_LOAD_MEMORY_LIMIT (the sync above: its default, 256MB)
+    with sandbox_environment(box, **env, BAROMETER_LOAD_MEMORY_LIMIT="most"):
+        refused = runner.invoke(main, ["backfill", "--start", start, "--end", start])
+    assert refused.exit_code == 1
+    assert "BAROMETER_LOAD_MEMORY_LIMIT='most' is not a memory size" in refused.output

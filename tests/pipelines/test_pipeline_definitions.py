@@ -13,6 +13,7 @@ from connectors import hubspot, salesforce
 from connectors.hubspot import config as hubspot_config
 from connectors.salesforce import config as salesforce_config
 from models import reporting
+from models.engine import WarehouseConfigError
 from models.raw import ensure_tables, sync_runs
 from models.reporting import CONFIG_TABLES
 from models.sqlmodels import SQL_ROOT, discover
@@ -24,7 +25,7 @@ from pipelines.partitions import (
     extraction_window,
     loaded_until,
 )
-from pipelines.resources import HubSpotResource, ReportingResource, SalesforceResource
+from pipelines.resources import HubSpotResource, ReportingResource, SalesforceResource, WarehouseResource
 from pipelines.schedules import SCHEDULE_NAME
 from pipelines.settings import PipelineSettings, PipelineSettingsError, settings_from_env
 from pipelines.sql_assets import SqlDependencyError
@@ -307,3 +308,20 @@ def test_loaded_until_follows_the_unbroken_span_of_successful_windows(tmp_path):
     assert loaded_until(engine, "salesforce.task") == datetime(2026, 3, 9, 12, tzinfo=UTC)
     assert loaded_until(engine, "hubspot.calls") is None
     engine.dispose()
+
+
+def test_only_loading_steps_get_the_load_memory_limit(tmp_path):
+    warehouse = WarehouseResource(location=str(tmp_path / "w.duckdb"), load_memory_limit="300MB")
+    settings = "select current_setting('memory_limit')"
+    with warehouse.engine(loading=True) as engine, engine.connect() as conn:
+        loading = conn.exec_driver_sql(settings).scalar_one()
+    with warehouse.engine() as engine, engine.connect() as conn:
+        building = conn.exec_driver_sql(settings).scalar_one()
+    assert loading == "286.1 MiB"  # 300MB as DuckDB shows it
+    assert building != loading
+    refused = "BAROMETER_LOAD_MEMORY_LIMIT='most' is not a memory size"
+    with (
+        pytest.raises(WarehouseConfigError, match=refused),
+        WarehouseResource(load_memory_limit="most").engine(loading=True),
+    ):
+        pass
