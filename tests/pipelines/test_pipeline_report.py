@@ -37,6 +37,7 @@ from pipelines.definitions import build_definitions
 from pipelines.demo import sandbox_reporting_toml
 from pipelines.report.charts import TONES
 from pipelines.report.page import CSP
+from pipelines.report.queries import REPORT_MARTS, ReportError, load_scorecard
 from pipelines.report_assets import REPORT_KEY
 from pipelines.resources import ReportingResource, WarehouseResource
 from pipelines.runs import catch_up
@@ -440,3 +441,16 @@ def test_the_scorecard_asset_follows_every_mart_in_the_warehouse_pool():
     assert definitions.resolve_assets_def(REPORT_KEY).op.pool == "warehouse"
     rebuild = definitions.resolve_job_def("rebuild")
     assert REPORT_KEY in rebuild.asset_layer.asset_graph.get_all_asset_keys()
+
+
+def test_a_warehouse_whose_build_row_is_missing_says_to_build_first():
+    with duckdb.connect() as con:
+        con.execute("create schema config; create schema marts")
+        con.execute("create table config.build (timezone varchar, currency varchar, as_of timestamptz)")
+        for name in REPORT_MARTS:
+            con.execute(f"create table {name} (as_of timestamptz)")
+        with pytest.raises(ReportError) as raised:
+            load_scorecard(con, weeks=12)
+    assert str(raised.value) == (
+        "config.build is empty; run `barometer demo` (the sandbox) or `barometer sync` (your CRMs) first"
+    )
