@@ -300,6 +300,18 @@ CRM_OWNERS = _doc(
     modified_at="Salesforce SystemModstamp; HubSpot updatedAt, else createdAt.",
 )
 
+HUBSPOT_LINKS = _doc(
+    "For each HubSpot call, meeting and deal with associations, the prospect and the deal it is about: "
+    "what core.activities and staging.deals read.",
+    object_type="calls, meetings or deals: the HubSpot object the row is for.",
+    object_id="The object's HubSpot id.",
+    prospect_id=(
+        "hubspot:<id> of the associated company with the smallest id, else of the contact with the smallest "
+        "id (ids compare numerically); NULL when neither."
+    ),
+    deal_id="hubspot:<id> of the associated deal with the smallest id (calls and meetings); else NULL.",
+)
+
 STAGING_DEALS = _doc(
     "One row per CRM deal (Salesforce Opportunity, HubSpot deal; deleted and archived included) in one "
     "shape, with its current state: what core.deals and core.deal_stage_history read.",
@@ -326,6 +338,7 @@ STAGING_DEALS = _doc(
 DOCS: Mapping[str, TableDoc] = MappingProxyType(
     {
         "staging.crm_owners": CRM_OWNERS,
+        "staging.hubspot_links": HUBSPOT_LINKS,
         "staging.deals": STAGING_DEALS,
         "core.reps": REPS,
         "core.activities": ACTIVITIES,

@@ -97,27 +97,6 @@ salesforce_meetings as (
         on owners.source = 'salesforce' and owners.owner_id = events.OwnerId
 ),
 
--- HubSpot ids are integers: "the smallest id" compares numerically.
-hubspot_call_links as (
-    select
-        links.call_id,
-        min(links.to_id) filter (where links.to_object_type = 'companies') as company_id,
-        min(links.to_id) filter (where links.to_object_type = 'contacts') as contact_id,
-        min(links.to_id) filter (where links.to_object_type = 'deals') as deal_id
-    from raw_hubspot.call_associations as links
-    group by links.call_id
-),
-
-hubspot_meeting_links as (
-    select
-        links.meeting_id,
-        min(links.to_id) filter (where links.to_object_type = 'companies') as company_id,
-        min(links.to_id) filter (where links.to_object_type = 'contacts') as contact_id,
-        min(links.to_id) filter (where links.to_object_type = 'deals') as deal_id
-    from raw_hubspot.meeting_associations as links
-    group by links.meeting_id
-),
-
 hubspot_calls as (
     select
         'hubspot:' || calls.id as activity_id,
@@ -128,8 +107,8 @@ hubspot_calls as (
             when calls.hubspot_owner_id is not null
                 then coalesce(owners.rep_id, 'hubspot:' || calls.hubspot_owner_id)
         end as rep_id,
-        'hubspot:' || coalesce(links.company_id, links.contact_id) as prospect_id,
-        'hubspot:' || links.deal_id as deal_id,
+        links.prospect_id,
+        links.deal_id,
         calls.hs_timestamp as occurred_at,
         cast(null as timestamptz) as booked_at,
         cast(floor(calls.hs_call_duration / 1000) as integer) as duration_seconds,
@@ -145,7 +124,7 @@ hubspot_calls as (
     from raw_hubspot.calls as calls
     left join staging.crm_owners as owners
         on owners.source = 'hubspot' and owners.owner_id = cast(calls.hubspot_owner_id as varchar)
-    left join hubspot_call_links as links on links.call_id = calls.id
+    left join staging.hubspot_links as links on links.object_type = 'calls' and links.object_id = calls.id
     left join hubspot_configured_outcomes as configured
         on configured.disposition = trim(calls.hs_call_disposition)
 ),
@@ -160,8 +139,8 @@ hubspot_meetings as (
             when meetings.hubspot_owner_id is not null
                 then coalesce(owners.rep_id, 'hubspot:' || meetings.hubspot_owner_id)
         end as rep_id,
-        'hubspot:' || coalesce(links.company_id, links.contact_id) as prospect_id,
-        'hubspot:' || links.deal_id as deal_id,
+        links.prospect_id,
+        links.deal_id,
         coalesce(meetings.hs_meeting_start_time, meetings.hs_timestamp) as occurred_at,
         coalesce(meetings.hs_createdate, meetings.created_at) as booked_at,
         cast(
@@ -183,7 +162,8 @@ hubspot_meetings as (
     from raw_hubspot.meetings as meetings
     left join staging.crm_owners as owners
         on owners.source = 'hubspot' and owners.owner_id = cast(meetings.hubspot_owner_id as varchar)
-    left join hubspot_meeting_links as links on links.meeting_id = meetings.id
+    left join staging.hubspot_links as links
+        on links.object_type = 'meetings' and links.object_id = meetings.id
 ),
 
 final as (

@@ -46,16 +46,6 @@ hubspot_stages as (
     from raw_hubspot.deal_pipelines as stages
 ),
 
--- HubSpot ids are integers: "the smallest id" compares numerically.
-hubspot_deal_links as (
-    select
-        links.deal_id,
-        min(links.to_id) filter (where links.to_object_type = 'companies') as company_id,
-        min(links.to_id) filter (where links.to_object_type = 'contacts') as contact_id
-    from raw_hubspot.deal_associations as links
-    group by links.deal_id
-),
-
 hubspot_deals as (
     select
         'hubspot:' || deals.id as deal_id,
@@ -66,7 +56,7 @@ hubspot_deals as (
             when deals.hubspot_owner_id is not null
                 then coalesce(owners.rep_id, 'hubspot:' || deals.hubspot_owner_id)
         end as rep_id,
-        'hubspot:' || coalesce(links.company_id, links.contact_id) as prospect_id,
+        links.prospect_id,
         deals.pipeline,
         deals.dealstage as stage,
         -- HubSpot sends the amount as a string (empty = none); the landing column may already be a number.
@@ -85,7 +75,7 @@ hubspot_deals as (
     cross join settings
     left join staging.crm_owners as owners
         on owners.source = 'hubspot' and owners.owner_id = cast(deals.hubspot_owner_id as varchar)
-    left join hubspot_deal_links as links on links.deal_id = deals.id
+    left join staging.hubspot_links as links on links.object_type = 'deals' and links.object_id = deals.id
     left join hubspot_stages as stages
         on stages.pipeline_id = deals.pipeline and stages.stage_id = deals.dealstage
 ),

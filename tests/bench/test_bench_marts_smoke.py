@@ -1,15 +1,12 @@
 """bench/marts.py works: a tiny run as a real process, checking its JSON and that every model was rebuilt
 and every floor part measured, not their speed."""
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from bench_process import run_bench
 
-ROOT = Path(__file__).resolve().parents[2]
 TINY = ("--activities", "20000", "--deals", "2000", "--reps", "50", "--repeats", "1")
 MODELS = {
     "intermediate.first_appointments",
@@ -29,16 +26,7 @@ FLOOR_PARTS = {
 
 def test_marts_benchmark_measures_scan_rebuild_and_floor(tmp_path: Path) -> None:
     database = tmp_path / "bench.duckdb"
-    done = subprocess.run(
-        [sys.executable, "bench/marts.py", *TINY, "--db", str(database)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result, stdout = run_bench("marts.py", *TINY, "--db", str(database), timeout=120)
     assert result["sizes"]["core.activities"] == 20_000
     assert result["sizes"]["core.deals"] == 2_000
     assert set(result["rebuild_by_model"]) == MODELS
@@ -50,7 +38,7 @@ def test_marts_benchmark_measures_scan_rebuild_and_floor(tmp_path: Path) -> None
     assert result["floor_seconds"] == pytest.approx(sum(result["floor_by_part"].values()), abs=0.01)
     assert result["ratio"] == pytest.approx(result["rebuild_seconds"] / result["scan_seconds"], rel=0.05)
     assert result["floor_ratio"] == pytest.approx(result["floor_seconds"] / result["scan_seconds"], rel=0.05)
-    assert "ratio (c)/(a)" in done.stdout
+    assert "ratio (c)/(a)" in stdout
     with duckdb.connect(str(database), read_only=True) as conn:
         schemas = {name for (name,) in conn.execute("select schema_name from duckdb_schemas()").fetchall()}
     assert "bench_floor" not in schemas  # the floor's scratch copies are dropped

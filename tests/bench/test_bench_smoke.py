@@ -2,15 +2,11 @@
 sandbox, with Barometer and dlt each syncing it once, then the incremental sync after 1 % changed.
 Checks the JSON document's shape and that its figures are sane, not their speed."""
 
-import json
 import math
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from bench_process import run_bench
 
-ROOT = Path(__file__).resolve().parents[2]
 TINY = ("--activities", "3000", "--repeats", "1", "--skip", "memory", "dagster")
 STREAMS = {
     "salesforce.user",
@@ -29,17 +25,9 @@ STREAMS = {
 
 @pytest.fixture(scope="module")
 def result() -> dict:
-    done = subprocess.run(
-        [sys.executable, "bench/run_all.py", *TINY],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "Goals" in done.stdout  # the tables come before the JSON
-    return json.loads(done.stdout.splitlines()[-1])
+    document, stdout = run_bench("run_all.py", *TINY, timeout=240)
+    assert "Goals" in stdout  # the tables come before the JSON
+    return document
 
 
 @pytest.mark.slow

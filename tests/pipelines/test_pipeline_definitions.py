@@ -81,7 +81,8 @@ def test_sql_models_depend_on_the_assets_their_sql_reads():
     assert parents(definitions, "core/reps") == {"staging/crm_owners"}
     deals = parents(definitions, "core/deals")
     assert {"core/deal_stage_history", "config/fx_rates", "staging/deals"} <= deals
-    assert "raw_hubspot/deal_associations" in parents(definitions, "staging/deals")
+    assert "staging/hubspot_links" in parents(definitions, "staging/deals")
+    assert "raw_hubspot/deal_associations" in parents(definitions, "staging/hubspot_links")
     for model in discover():
         assert parents(definitions, f"{model.schema}/{model.table}") == {
             dep.replace(".", "/") for dep in model.dependencies

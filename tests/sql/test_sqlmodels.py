@@ -13,13 +13,12 @@ from models.sqlmodels import SqlModelError, discover, materialize
 CORE_DEPENDENCIES = {
     "core.activities": {
         "config.call_outcomes",
-        "raw_hubspot.call_associations",
         "raw_hubspot.calls",
-        "raw_hubspot.meeting_associations",
         "raw_hubspot.meetings",
         "raw_salesforce.event",
         "raw_salesforce.task",
         "staging.crm_owners",
+        "staging.hubspot_links",
     },
     "core.deal_stage_history": {
         "config.stage_mapping",
@@ -36,16 +35,22 @@ CORE_DEPENDENCIES = {
     },
     "core.reps": {"staging.crm_owners"},
 }
-# The shared steps between the landing tables and core: the owner → rep rule, the deals in one shape.
+# The shared steps between the landing tables and core: the owner → rep rule, HubSpot's associated
+# prospect and deal, the deals in one shape.
 STAGING_DEPENDENCIES = {
     "staging.crm_owners": {"raw_hubspot.owners", "raw_salesforce.user"},
+    "staging.hubspot_links": {
+        "raw_hubspot.call_associations",
+        "raw_hubspot.deal_associations",
+        "raw_hubspot.meeting_associations",
+    },
     "staging.deals": {
         "config.build",
-        "raw_hubspot.deal_associations",
         "raw_hubspot.deal_pipelines",
         "raw_hubspot.deals",
         "raw_salesforce.opportunity",
         "staging.crm_owners",
+        "staging.hubspot_links",
     },
 }
 
@@ -59,7 +64,7 @@ def write(root, name, sql):
 
 def test_discover_finds_the_core_models_in_dependency_order():
     core = [m for m in discover() if m.schema == "core"]
-    assert [m.name for m in core] == ["core.activities", "core.reps", "core.deal_stage_history", "core.deals"]
+    assert [m.name for m in core] == ["core.reps", "core.activities", "core.deal_stage_history", "core.deals"]
     assert {m.name: set(m.dependencies) for m in core} == CORE_DEPENDENCIES
     deals = core[3]
     assert (deals.schema, deals.table, deals.path) == (
@@ -73,7 +78,7 @@ def test_discover_finds_the_core_models_in_dependency_order():
 
 def test_staging_models_read_only_the_landing_tables_and_config():
     staging = [m for m in discover() if m.schema == "staging"]
-    assert [m.name for m in staging] == ["staging.crm_owners", "staging.deals"]
+    assert [m.name for m in staging] == ["staging.crm_owners", "staging.hubspot_links", "staging.deals"]
     assert {m.name: set(m.dependencies) for m in staging} == STAGING_DEPENDENCIES
 
 
@@ -82,7 +87,11 @@ def test_staging_models_are_views_and_a_model_may_change_kind(engine, tmp_path):
     views = fetch(
         engine, "select schema_name || '.' || view_name as name from duckdb_views() where not internal"
     )
-    assert sorted(row["name"] for row in views) == ["staging.crm_owners", "staging.deals"]
+    assert sorted(row["name"] for row in views) == [
+        "staging.crm_owners",
+        "staging.deals",
+        "staging.hubspot_links",
+    ]
     assert fetch(engine, "select comment from duckdb_views() where view_name = 'crm_owners'") == [
         {"comment": DOCS["staging.crm_owners"].description}
     ]
@@ -202,6 +211,7 @@ def test_materialize_writes_table_and_column_comments(engine):
     counts = build_core(engine)
     assert counts == {
         "staging.crm_owners": 0,
+        "staging.hubspot_links": 0,
         "staging.deals": 0,
         "core.activities": 0,
         "core.deal_stage_history": 0,
@@ -245,11 +255,19 @@ def test_a_failing_model_leaves_the_previous_table(engine, tmp_path):
 def test_build_orders_the_models_it_is_given(engine):
     models = {m.name: m for m in discover()}
     write_config(engine, ReportingConfig(), as_of=datetime(2024, 6, 1, tzinfo=UTC))
-    given = ["core.deals", "core.reps", "staging.deals", "core.deal_stage_history", "staging.crm_owners"]
+    given = [
+        "core.deals",
+        "core.reps",
+        "staging.deals",
+        "staging.hubspot_links",
+        "core.deal_stage_history",
+        "staging.crm_owners",
+    ]
     counts = sqlmodels.build(engine, [models[name] for name in given])
     assert list(counts) == [
         "staging.crm_owners",
         "core.reps",
+        "staging.hubspot_links",
         "staging.deals",
         "core.deal_stage_history",
         "core.deals",
