@@ -136,7 +136,7 @@ def main() -> None:
                                   "raw_hubspot.meetings", "raw_salesforce.opportunity", "raw_hubspot.deals")
                 }  # fmt: skip
             models = sqlmodels.discover()
-            scans = scan_queries(engine, [m for m in models if m.schema in ("staging", "core")])
+            scans = scan_queries(engine, [m for m in models if m.schema in sqlmodels.FROM_RAW])
             result = measure(engine, args.repeats, scans=scans, models=models)
         finally:
             engine.dispose()

@@ -432,7 +432,7 @@ def measure(
     intermediate models and the marts) and, with `floors`, (c) the floor, `repeats` times, alternating;
     medians of each."""
     if models is None:
-        models = [m for m in sqlmodels.discover() if m.schema in ("intermediate", "marts")]
+        models = [m for m in sqlmodels.discover() if m.schema in sqlmodels.FROM_CORE]
     scan_runs: list[dict[str, float]] = []
     rebuilds: list[dict[str, float]] = []
     floor_runs: list[dict[str, float]] = []

@@ -25,7 +25,7 @@ DEFAULT_PATH = PROJECT_ROOT / "data" / "warehouse.duckdb"
 # (bench/memory.py: 983 MB at 1,000,000 activities, 2,636 MB at 5,000,000).
 LOAD_MEMORY_VAR = "BAROMETER_LOAD_MEMORY_LIMIT"
 DEFAULT_LOAD_MEMORY_LIMIT = "256MB"
-_MEMORY_LIMIT = re.compile(r"[0-9]+(\.[0-9]+)? ?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+_MEMORY_LIMIT = re.compile(r"([0-9]+(\.[0-9]+)?) ?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
 class WarehouseConfigError(ValueError):
@@ -46,10 +46,16 @@ def load_memory_limit(value: str | None = None) -> str:
     if value is None:
         value = os.environ.get(LOAD_MEMORY_VAR, "")
     value = value.strip() or DEFAULT_LOAD_MEMORY_LIMIT
-    if not _MEMORY_LIMIT.fullmatch(value):
+    size = _MEMORY_LIMIT.fullmatch(value)
+    if not size:
         raise WarehouseConfigError(
             f"{LOAD_MEMORY_VAR}={value!r} is not a memory size; set it to a number and a unit, "
             f"e.g. 256MB or 1GB, or unset it for {DEFAULT_LOAD_MEMORY_LIMIT}"
+        )
+    if float(size.group(1)) == 0:  # DuckDB takes it, then fails every load with "out of memory"
+        raise WarehouseConfigError(
+            f"{LOAD_MEMORY_VAR}={value!r} leaves DuckDB no memory; set a size such as 256MB or 1GB, "
+            f"or unset it for {DEFAULT_LOAD_MEMORY_LIMIT}"
         )
     return value
 

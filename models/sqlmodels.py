@@ -25,6 +25,10 @@ SQL_ROOT = Path(__file__).resolve().parents[1] / "sql"
 DIALECT = "duckdb"
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+# The model layers by what they are built from: staging and core from the landing tables (and config),
+# intermediate and marts from core.
+FROM_RAW = ("staging", "core")
+FROM_CORE = ("intermediate", "marts")
 # Schemas whose models are views: shared steps between the landing tables and core (dbt's staging
 # layer), written once and computed inside the models that read them, so they add no build step of
 # their own.

@@ -124,6 +124,16 @@ def test_a_load_memory_limit_that_is_not_a_size_names_the_variable(value):
     )
 
 
+@pytest.mark.parametrize("value", ["0MB", "0.0 GiB"])
+def test_a_load_memory_limit_of_zero_is_refused(value):
+    with pytest.raises(WarehouseConfigError) as raised:
+        engine_module.load_memory_limit(value)
+    assert str(raised.value) == (
+        f"BAROMETER_LOAD_MEMORY_LIMIT={value!r} leaves DuckDB no memory; set a size such as 256MB or 1GB, "
+        "or unset it for 256MB"
+    )
+
+
 def test_an_engine_with_a_memory_limit_keeps_duckdb_within_it_and_others_keep_the_default(tmp_path):
     path = tmp_path / "warehouse.duckdb"
     building = make_engine(path)

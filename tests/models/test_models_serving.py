@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from pipeline_helpers import column_schema
 from sqlalchemy.engine import make_url
 
 from models.engine import make_engine
@@ -70,15 +71,6 @@ def rows(db: duckdb.DuckDBPyConnection, relation: str) -> list[tuple]:
     return sorted(db.execute(f"select * from {relation}").fetchall(), key=repr)
 
 
-def schema_of(db: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
-    schema, name = table.split(".")
-    return db.execute(
-        "select column_name, data_type, comment from duckdb_columns() where schema_name = ? "
-        "and table_name = ? order by column_index",
-        [schema, name],
-    ).fetchall()
-
-
 def test_the_snapshot_holds_every_table_with_its_types_comments_and_a_freshness_table(
     tmp_path, warehouse, engine
 ):
@@ -93,7 +85,7 @@ def test_the_snapshot_holds_every_table_with_its_types_comments_and_a_freshness_
     ):
         for table in TABLES:
             assert rows(copy, table) == rows(source, table), table
-            assert schema_of(copy, table) == schema_of(source, table), table
+            assert column_schema(copy, table) == column_schema(source, table), table
         assert copy.execute(
             "select comment from duckdb_tables() where schema_name = 'core' and table_name = 'deals'"
         ).fetchone() == ("One row per deal.",)

@@ -109,3 +109,13 @@ def reporting_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("config") / "reporting.toml"
     path.write_text(sandbox_reporting_toml(), encoding="utf-8")
     return path
+
+
+def column_schema(db: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
+    """(column_name, data_type, comment) of each column of `table` (`schema.name`), in order."""
+    schema, name = table.split(".")
+    return db.execute(
+        "select column_name, data_type, comment from duckdb_columns() where schema_name = ? "
+        "and table_name = ? order by column_index",
+        [schema, name],
+    ).fetchall()

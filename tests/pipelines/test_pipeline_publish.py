@@ -20,7 +20,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from pipeline_helpers import sandbox_environment
+from pipeline_helpers import column_schema, sandbox_environment
 from postgres_server import postgres_server
 from sqlalchemy.engine import make_url
 
@@ -134,15 +134,6 @@ def table_rows(db, table: str) -> Counter:
     return Counter(db.execute(f"select * from {table}").fetchall())
 
 
-def comments(db, table: str) -> list[tuple]:
-    schema, name = table.split(".")
-    return db.execute(
-        "select column_name, data_type, comment from duckdb_columns() where schema_name = ? "
-        "and table_name = ? order by column_index",
-        [schema, name],
-    ).fetchall()
-
-
 def snapshot_state(path: Path) -> tuple:
     """What proves a snapshot untouched: its inode, bytes and freshness rows."""
     with duckdb.connect(str(path), read_only=True) as db:
@@ -169,7 +160,7 @@ def test_a_sync_publishes_every_mart_and_core_table_as_they_are_in_the_warehouse
     ):
         for table in PUBLISHED:
             assert table_rows(copy, table) == table_rows(source, table), table
-            assert comments(copy, table) == comments(source, table), table
+            assert column_schema(copy, table) == column_schema(source, table), table
         manifest = dict(copy.execute("select table_name, row_count from marts._published").fetchall())
         assert manifest == {t: source.execute(f"select count(*) from {t}").fetchone()[0] for t in PUBLISHED}
         as_of = copy.execute("select distinct as_of from marts._published").fetchall()
@@ -311,7 +302,7 @@ def test_postgres_gets_the_same_rows_and_its_reader_role_can_only_read(
             "format_type(atttypid, atttypmod) from pg_attribute "
             "where attrelid = 'marts.deal_facts'::regclass and attname = 'amount_reporting'"
         ).fetchone()
-        assert described[0] == comments(copy, "marts.deal_facts")[0][2]
+        assert described[0] == column_schema(copy, "marts.deal_facts")[0][2]
         assert described[1] == "numeric(18,2)"
         schemas = {row[0] for row in conn.execute("select nspname from pg_namespace").fetchall()}
         assert {"marts", "core"} <= schemas

@@ -11,6 +11,7 @@ from pipeline_helpers import sandbox_environment
 
 from connectors.sandbox.org.config import OrgConfig
 from connectors.sandbox.sandbox import Sandbox
+from models import sqlmodels
 from pipelines.checks import MARTS
 from pipelines.definitions import build_definitions
 from pipelines.extract_assets import stream_catalog
@@ -24,7 +25,8 @@ SETTINGS = PipelineSettings(start_date=(MIDNIGHT - timedelta(days=2)).date())
 QUICK_RETRIES = {"HUBSPOT_BACKOFF_SECONDS": "0.01", "SALESFORCE_BACKOFF_SECONDS": "0.01"}
 # What a rebuild changes by design: the models' `as_of` is the build's clock (config.build).
 BUILD_CLOCK_COLUMNS = ("as_of",)
-MODEL_SCHEMAS = ("core", "intermediate", "marts")
+# The schemas of tables the models build (the staging models are views).
+MODEL_SCHEMAS = tuple(s for s in sqlmodels.FROM_RAW + sqlmodels.FROM_CORE if s not in sqlmodels.VIEW_SCHEMAS)
 RAW_SCHEMAS = ("raw_salesforce", "raw_hubspot")
 # The keys of the KPI contract (pipelines/checks.py: CHECKS and MARTS) and of the landing tables.
 KEYS: dict[str, tuple[str, ...]] = {

@@ -88,7 +88,7 @@ def build_marts(
         )
     write_config(engine, config, as_of=as_of)
     # the marts and the intermediate models they read (everything built from core)
-    return sqlmodels.build(engine, [m for m in sqlmodels.discover() if m.schema in ("intermediate", "marts")])
+    return sqlmodels.build(engine, [m for m in sqlmodels.discover() if m.schema in sqlmodels.FROM_CORE])
 
 
 def mart(engine: sa.Engine, name: str, order_by: str) -> list[dict[str, Any]]:

@@ -77,15 +77,12 @@ def insert(engine: sa.Engine, table_name: str, *rows: dict[str, Any]) -> None:
         conn.execute(table.insert(), full)
 
 
-RAW_BUILT = ("staging", "core")
-
-
 def build_core(
     engine: sa.Engine, config: ReportingConfig | None = None, *, as_of: datetime = AS_OF
 ) -> dict[str, int]:
     write_config(engine, config or ReportingConfig(), as_of=as_of)
     # core and the staging models it reads (everything built from raw)
-    return sqlmodels.build(engine, [m for m in sqlmodels.discover() if m.schema in RAW_BUILT])
+    return sqlmodels.build(engine, [m for m in sqlmodels.discover() if m.schema in sqlmodels.FROM_RAW])
 
 
 def fetch(engine: sa.Engine, sql: str, **params: Any) -> list[dict[str, Any]]:

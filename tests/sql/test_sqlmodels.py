@@ -283,4 +283,4 @@ def test_a_model_whose_inputs_are_missing_fails_naming_them(engine):
         match=r"staging/deals\.sql: staging\.deals reads config\.build, which the warehouse does not have "
         r"yet; build them first \(config\.\* tables come from the reporting configuration",
     ):
-        sqlmodels.build(engine, [m for m in discover() if m.schema in ("staging", "core")])
+        sqlmodels.build(engine, [m for m in discover() if m.schema in sqlmodels.FROM_RAW])
