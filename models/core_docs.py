@@ -38,7 +38,8 @@ REPS = _doc(
 
 ACTIVITIES = _doc(
     "One row per call or meeting: Salesforce Tasks with TaskSubtype 'Call' and Events, HubSpot calls "
-    "and meetings; deleted and archived records included with is_deleted = true.",
+    "and meetings; deleted records (Salesforce IsDeleted, HubSpot archived) included with is_deleted = true; "
+    "Salesforce archived activities are ordinary history.",
     activity_id="<source>:<crm id>.",
     source=_SOURCE,
     crm_id="The record's id in its CRM.",
@@ -71,7 +72,10 @@ ACTIVITIES = _doc(
         "when empty. Meetings: HubSpot scheduled, completed, rescheduled, no_show or canceled, else NULL; "
         "Salesforce NULL."
     ),
-    is_deleted="Deleted (Salesforce IsDeleted) or archived (Salesforce IsArchived, HubSpot archived).",
+    is_deleted=(
+        "Deleted in the CRM: Salesforce IsDeleted, HubSpot archived. A Salesforce archived activity "
+        "(IsArchived alone) is history, not a deletion."
+    ),
     source_updated_at=(
         "Salesforce SystemModstamp; HubSpot hs_lastmodifieddate, else updatedAt; for an archived "
         "HubSpot record, archivedAt."

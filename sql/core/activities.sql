@@ -1,6 +1,7 @@
 -- core.activities: one row per call or meeting (KPI contract, section 2).
 -- Salesforce calls = Tasks with TaskSubtype 'Call', meetings = Events; HubSpot calls and meetings.
--- Deleted and archived records stay, with is_deleted = true.
+-- Deleted records stay, with is_deleted = true (Salesforce IsDeleted, HubSpot archived). Salesforce
+-- archived activities (IsArchived, served by queryAll only) are ordinary history, not deletions.
 with
 
 -- Salesforce CallDisposition is free text: lower-cased, stripped of surrounding Unicode whitespace
@@ -66,7 +67,7 @@ salesforce_calls as (
             ) then tasks.disposition
             else 'other'
         end as outcome,
-        coalesce(tasks._is_deleted, false) or coalesce(tasks.IsArchived, false) as is_deleted,
+        coalesce(tasks._is_deleted, false) as is_deleted,
         coalesce(tasks.SystemModstamp, tasks._source_updated_at) as source_updated_at
     from salesforce_tasks as tasks
     left join staging.crm_owners as owners
@@ -90,7 +91,7 @@ salesforce_meetings as (
         events.CreatedDate as booked_at,
         cast(events.DurationInMinutes * 60 as integer) as duration_seconds,
         cast(null as varchar) as outcome,
-        coalesce(events._is_deleted, false) or coalesce(events.IsArchived, false) as is_deleted,
+        coalesce(events._is_deleted, false) as is_deleted,
         coalesce(events.SystemModstamp, events._source_updated_at) as source_updated_at
     from raw_salesforce.event as events
     left join staging.crm_owners as owners

@@ -84,6 +84,37 @@ def test_every_check_passes_on_clean_data(synced):
     assert [c for c in outcome.checks if not c.passed] == []
 
 
+def test_salesforce_archived_activities_are_history_and_count(box, synced):
+    """Salesforce archives old Tasks and Events by itself (IsArchived, IsDeleted false; only queryAll
+    serves them): they land as live activities and count in the marts like any other."""
+    warehouse, _, _ = synced
+    store = box.store.cursor()
+    archived = dict(
+        store.execute(
+            """select 'salesforce:' || "Id", 'call' from salesforce."Task"
+               where "IsArchived" and not "IsDeleted" and "TaskSubtype" = 'Call'
+               union all
+               select 'salesforce:' || "Id", 'meeting' from salesforce."Event"
+               where "IsArchived" and not "IsDeleted" """
+        ).fetchall()
+    )
+    assert set(archived.values()) == {"call", "meeting"}  # the sandbox serves both kinds
+    owned_live_calls = store.execute(
+        """select (select count(*) from salesforce."Task"
+                   where not "IsDeleted" and "TaskSubtype" = 'Call' and "OwnerId" is not null)
+                + (select count(*) from hubspot.calls where not archived and hubspot_owner_id is not null)"""
+    ).fetchone()[0]
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        landed = db.execute(
+            "select activity_id, activity_type, is_deleted from core.activities "
+            "where activity_id in (select unnest(?))",
+            [list(archived)],
+        ).fetchall()
+        counted_calls = db.execute("select sum(calls) from marts.rep_daily_activity").fetchone()[0]
+    assert sorted(landed) == sorted((key, kind, False) for key, kind in archived.items())
+    assert counted_calls == owned_live_calls  # archived calls included
+
+
 def test_a_sync_after_changes_catches_up_from_where_the_data_stops(box, synced, instance):
     warehouse, defs, _ = synced
     engine = make_engine(warehouse)

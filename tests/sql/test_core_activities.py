@@ -1,5 +1,6 @@
 """Golden rows for core.activities (KPI contract §2): every source field, the owner → rep mapping,
-prospect and deal ids, occurred/booked/duration rules, call and meeting outcomes, deleted records."""
+prospect and deal ids, occurred/booked/duration rules, call and meeting outcomes, deleted records, and
+Salesforce archived activities (not deleted)."""
 
 import pytest
 from sql_helpers import at, build_core, fetch, insert, warehouse
@@ -93,7 +94,7 @@ def activities(raw_template, tmp_path_factory):
         # Deleted; owner not among the users; neither account nor contact.
         {"Id": "00T3", "TaskSubtype": "Call", "OwnerId": "005XX", "CreatedDate": at("2024-03-01 11:00"),
          "SystemModstamp": at("2024-03-09 00:00"), "IsDeleted": True, "_is_deleted": True},
-        # Archived (IsArchived is not _is_deleted); no owner.
+        # Archived by Salesforce, not deleted (IsArchived alone is history); no owner.
         {"Id": "00T4", "TaskSubtype": "Call", "OwnerId": None, "CreatedDate": at("2024-03-01 12:00"),
          "SystemModstamp": at("2024-03-10 00:00"), "IsArchived": True},
         # Not a call: not an activity.
@@ -222,14 +223,15 @@ def test_activities_golden(activities):
          at("2024-03-01 09:30"), None, None, None, False, at("2024-03-01 09:30")),
         ("salesforce:00T3", "salesforce", "00T3", "call", "salesforce:005XX", None, None,
          at("2024-03-01 11:00"), None, None, None, True, at("2024-03-09 00:00")),
+        # Archived by Salesforce but not deleted: history, counted like any other call.
         ("salesforce:00T4", "salesforce", "00T4", "call", None, None, None,
-         at("2024-03-01 12:00"), None, None, None, True, at("2024-03-10 00:00")),
+         at("2024-03-01 12:00"), None, None, None, False, at("2024-03-10 00:00")),
         # Salesforce meetings (Events)
         ("salesforce:00U1", "salesforce", "00U1", "meeting", "rita@example.com", "salesforce:003C",
          "salesforce:006D", at("2024-03-05 14:00"), at("2024-03-01 09:30"), 2700, None, False,
          at("2024-03-05 15:00")),
         ("salesforce:00U2", "salesforce", "00U2", "meeting", "rita@example.com", "salesforce:001A", None,
-         at("2024-03-06 09:00"), at("2024-03-02 09:00"), None, None, True, at("2024-03-11 00:00")),
+         at("2024-03-06 09:00"), at("2024-03-02 09:00"), None, None, False, at("2024-03-11 00:00")),
         ("salesforce:00U3", "salesforce", "00U3", "meeting", "salesforce:005R2", None, None,
          at("2024-03-07 09:00"), at("2024-03-02 10:00"), 1800, None, True, at("2024-03-12 00:00")),
     ]  # fmt: skip
