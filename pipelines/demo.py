@@ -16,8 +16,6 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from connectors.sandbox.org.stages import HUBSPOT_CUSTOM, SALESFORCE_CUSTOM_STAGE
-from connectors.sandbox.sandbox import Sandbox
 from models.engine import ENV_VAR as WAREHOUSE_VAR
 from models.engine import PROJECT_ROOT, warehouse_url
 from models.reporting import CONFIG_FILE_VAR
@@ -25,6 +23,8 @@ from models.serving.config import DIR_VAR as PUBLISH_DIR_VAR
 from models.targets import COLUMNS as TARGET_COLUMNS
 from models.targets import TARGETS_FILE_VAR
 from pipelines.settings import START_DATE_VAR
+from sandbox.org.stages import HUBSPOT_CUSTOM, SALESFORCE_CUSTOM_STAGE
+from sandbox.sandbox import Sandbox
 
 DEFAULT_DEMO_WAREHOUSE = PROJECT_ROOT / "data" / "demo.duckdb"
 SANDBOX_FX_RATES = {"EUR": 1.08}
@@ -70,7 +70,7 @@ def demo_warehouse(*, replace: bool) -> Path:
 
 def sandbox_reporting_toml() -> str:
     """Reporting configuration for the sandbox org: its EUR deals, its custom Salesforce stage and the
-    stages of its second HubSpot pipeline (connectors.sandbox.org.stages)."""
+    stages of its second HubSpot pipeline (sandbox.org.stages)."""
     lines = [
         "# Written by `barometer demo` for the sandbox org (models.reporting, BAROMETER_CONFIG_FILE).",
         "",

@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 from pipeline_helpers import expected_core_counts, sandbox_environment, table_counts
 
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from pipelines.cli import main
 from pipelines.demo import sandbox_reporting_toml
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 BAROMETER = Path(sys.executable).with_name("barometer")
