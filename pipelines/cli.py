@@ -11,11 +11,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pipelines.report.writer import DEFAULT_WEEKS, MAX_WEEKS
-from sandbox.org.config import OrgConfig
+
+if TYPE_CHECKING:  # the sandbox is imported only by the commands that serve it (`sandbox`, `demo`)
+    from sandbox.org.config import OrgConfig
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,6 +51,8 @@ def org_options(command: Callable) -> Callable:
 
     @functools.wraps(command)
     def with_org(*args, seed, reps, teams, days, end, activities, **kwargs):
+        from sandbox.org.config import OrgConfig
+
         try:
             org = OrgConfig(
                 seed=seed, reps=reps, teams=teams, days=days, end=_parse_end(end), activities=activities
