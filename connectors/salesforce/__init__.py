@@ -21,10 +21,10 @@ from connectors.salesforce.config import (
 )
 from connectors.salesforce.errors import (
     ApiAllocationError,
-    ApiRequestError,
     AuthenticationError,
-    ConfigError,
-    RetriesExhaustedError,
+    ConfigurationError,
+    RequestError,
+    RetriesExhausted,
     SalesforceError,
     SessionExpiredError,
 )
@@ -50,10 +50,10 @@ __all__ = [
     "TASK",
     "USER",
     "ApiAllocationError",
-    "ApiRequestError",
     "AuthenticationError",
-    "ConfigError",
-    "RetriesExhaustedError",
+    "ConfigurationError",
+    "RequestError",
+    "RetriesExhausted",
     "SalesforceClient",
     "SalesforceConfig",
     "SalesforceError",

@@ -23,7 +23,7 @@ When several sets are complete, the first in this order wins. Optional:
 - `REQUESTS_CA_BUNDLE`: a CA file to trust for TLS, as everywhere in `requests`.
 
 With none of the login variables set, `config_from_env` returns None (the caller skips Salesforce);
-with an incomplete set it raises `ConfigError` naming the missing variables. Secrets (password,
+with an incomplete set it raises `ConfigurationError` naming the missing variables. Secrets (password,
 security token, access token, client secret) never appear in a repr, a log line or an error.
 """
 
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-from connectors.salesforce.errors import ConfigError
+from connectors.salesforce.errors import ConfigurationError
 from connectors.salesforce.settings import SyncSettings
 
 INSTANCE_URL = "SALESFORCE_INSTANCE_URL"
@@ -123,7 +123,7 @@ def _domain(value: str) -> str:
         domain = urlsplit(domain).hostname or ""
     domain = domain.strip("/").removesuffix(".salesforce.com")
     if not domain or "/" in domain:
-        raise ConfigError(
+        raise ConfigurationError(
             f"{DOMAIN} must be 'login', 'test' or a My Domain such as 'acme.my', got {value!r}",
             variables=(DOMAIN,),
         )
@@ -134,7 +134,7 @@ def _instance_url(value: str) -> str:
     url = value.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
-        raise ConfigError(
+        raise ConfigurationError(
             f"{INSTANCE_URL} must be the org's https URL, e.g. https://acme.my.salesforce.com, got {value!r}",
             variables=(INSTANCE_URL,),
         )
@@ -150,7 +150,7 @@ def _share(env: Mapping[str, str]) -> float:
     except ValueError:
         share = float("nan")
     if not 0.0 < share <= 1.0:
-        raise ConfigError(
+        raise ConfigurationError(
             f"{MAX_API_SHARE} must be a number in (0, 1], e.g. 0.5 for half the daily API allocation, "
             f"got {raw!r}",
             variables=(MAX_API_SHARE,),
@@ -174,7 +174,7 @@ def config_from_env(env: Mapping[str, str] | None = None) -> SalesforceConfig | 
     ]
     if not started:  # only SALESFORCE_DOMAIN
         missing = (USERNAME, PASSWORD, SECURITY_TOKEN)
-        raise ConfigError(
+        raise ConfigurationError(
             f"{DOMAIN} is set but no credentials are: set {', '.join(missing)}, or {CLIENT_ID} and "
             f"{CLIENT_SECRET}, or {INSTANCE_URL} and {ACCESS_TOKEN}",
             variables=missing,
@@ -183,7 +183,7 @@ def config_from_env(env: Mapping[str, str] | None = None) -> SalesforceConfig | 
     described = "; or ".join(
         f"set {', '.join(missing)} for the {flow.replace('_', ' ')} login" for flow, missing in started
     )
-    raise ConfigError(f"Salesforce is configured partially: {described}", variables=missing_all)
+    raise ConfigurationError(f"Salesforce is configured partially: {described}", variables=missing_all)
 
 
 def sync_settings_from_env(env: Mapping[str, str] | None = None) -> SyncSettings:
@@ -198,7 +198,7 @@ def sync_settings_from_env(env: Mapping[str, str] | None = None) -> SyncSettings
     except ValueError:
         seconds = float("nan")
     if not 0.0 < seconds <= defaults.backoff_max_seconds:
-        raise ConfigError(
+        raise ConfigurationError(
             f"{BACKOFF_SECONDS} must be a number of seconds in (0, {defaults.backoff_max_seconds:g}], the "
             f"scale of the waits between retries (default {defaults.backoff_initial_seconds:g}), got {raw!r}",
             variables=(BACKOFF_SECONDS,),
@@ -226,7 +226,7 @@ def _build(flow: AuthFlow, env: Mapping[str, str], share: float) -> SalesforceCo
             max_api_share=share,
         )
     if domain in ("login", "test"):
-        raise ConfigError(
+        raise ConfigurationError(
             f"{DOMAIN} must be the org's My Domain (e.g. 'acme.my') for the client-credentials login; "
             f"Salesforce does not serve it on '{domain}'",
             variables=(DOMAIN,),
