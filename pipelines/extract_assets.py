@@ -1,7 +1,7 @@
 """Extract assets: one multi-asset per CRM stream, one asset per landing table it fills (hubspot.deals
 fills raw_hubspot.deals, .deal_stage_history and .deal_associations), daily-partitioned on
-modification time. The streams and their tables come from the connectors' static declarations, so a
-new stream or table appears here without a change.
+modification time. The streams and their tables come from the connectors' static declarations (each
+CRM's specs.CATALOG), so a new stream or table appears here without a change.
 
 An asset body is window → client → loader → metadata: the partition range becomes a window
 (pipelines.partitions), the CRM resource opens the stream, models.sync.run_stream merges its pages,
@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 import dagster as dg
 import sqlalchemy as sa
 
-from connectors import hubspot
-from connectors.salesforce.specs import EXTRACTIONS
+from connectors.hubspot import specs as hubspot_specs
+from connectors.salesforce import specs as salesforce_specs
 from connectors.streams import StreamSpec, Window
 from models.raw import ensure_tables, quote, rejects, schema_name, sync_runs
 from models.sync import RunReport, run_stream
@@ -43,12 +43,11 @@ class CatalogStream:
 
 
 def stream_catalog() -> tuple[CatalogStream, ...]:
-    """Every stream of both connectors, known without credentials or requests."""
-    salesforce_streams = [CatalogStream(e.stream_name, "salesforce", (e.spec,)) for e in EXTRACTIONS]
-    # Building HubSpot stream objects stores the config and nothing else: no request, no token use.
-    offline = hubspot.HubSpotConfig(access_token="catalog-only")  # noqa: S106 (a placeholder, never sent)
-    hubspot_streams = [CatalogStream(s.name, "hubspot", tuple(s.specs)) for s in hubspot.streams(offline)]
-    return (*salesforce_streams, *hubspot_streams)
+    """Every stream of both connectors as they declare it: no client, no credentials, no request."""
+    return tuple(
+        CatalogStream(name, tables[0].source, tables)
+        for name, tables in (*salesforce_specs.CATALOG.items(), *hubspot_specs.CATALOG.items())
+    )
 
 
 def table_key(spec: StreamSpec) -> dg.AssetKey:
