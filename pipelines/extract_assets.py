@@ -50,7 +50,7 @@ def stream_catalog() -> tuple[CatalogStream, ...]:
     )
 
 
-def table_key(spec: StreamSpec) -> dg.AssetKey:
+def landing_table_key(spec: StreamSpec) -> dg.AssetKey:
     """`raw_<source>.<table>` as an asset key, the way SQL models name the table."""
     return dg.AssetKey([schema_name(spec), spec.name])
 
@@ -62,7 +62,7 @@ def extract_assets(partitions_def: dg.TimeWindowPartitionsDefinition) -> list[dg
 def extract_asset(
     stream: CatalogStream, partitions_def: dg.TimeWindowPartitionsDefinition
 ) -> dg.AssetsDefinition:
-    own = table_key(stream.specs[0])
+    own = landing_table_key(stream.specs[0])
 
     @dg.multi_asset(
         name=stream.op_name,
@@ -98,7 +98,8 @@ def extract_asset(
             counts = _table_counts(engine, stream.specs)
             for spec in stream.specs:
                 yield dg.MaterializeResult(
-                    asset_key=table_key(spec), metadata=_metadata(report, spec, counts[spec.table_name])
+                    asset_key=landing_table_key(spec),
+                    metadata=_metadata(report, spec, counts[spec.table_name]),
                 )
             yield reconciliation(engine, own, run_id)
             yield rejected(engine, own, run_id)
@@ -108,7 +109,7 @@ def extract_asset(
 
 def _asset_spec(stream: CatalogStream, spec: StreamSpec) -> dg.AssetSpec:
     return dg.AssetSpec(
-        key=table_key(spec),
+        key=landing_table_key(spec),
         description=f"{spec.description} Landed by stream {stream.name}.",
         group_name=f"raw_{stream.source}",
         kinds={stream.source, "duckdb"},
@@ -238,12 +239,12 @@ def _skipped(
     counts = _table_counts(engine, stream.specs)
     for spec in stream.specs:
         yield dg.MaterializeResult(
-            asset_key=table_key(spec),
+            asset_key=landing_table_key(spec),
             metadata={"dagster/row_count": counts[spec.table_name], "skipped": message},
         )
     for check_name in (RECONCILED, NOTHING_REJECTED):
         yield dg.AssetCheckResult(
-            asset_key=table_key(stream.specs[0]),
+            asset_key=landing_table_key(stream.specs[0]),
             check_name=check_name,
             passed=True,
             metadata={"skipped": message},
