@@ -16,7 +16,9 @@ from connectors.salesforce.client import SalesforceClient, connect
 from connectors.salesforce.config import (
     NOT_CONFIGURED,
     SalesforceConfig,
+    config_from,
     config_from_env,
+    sync_settings_from,
     sync_settings_from_env,
 )
 from connectors.salesforce.errors import (
@@ -60,9 +62,11 @@ __all__ = [
     "SalesforceStream",
     "SessionExpiredError",
     "SyncSettings",
+    "config_from",
     "config_from_env",
     "connect",
     "stream",
     "streams",
+    "sync_settings_from",
     "sync_settings_from_env",
 ]

@@ -19,10 +19,11 @@ When several sets are complete, the first in this order wins. Optional:
   other integrations.
 - `SALESFORCE_BACKOFF_SECONDS` (default `1`): the scale of the waits between retries of a failed
   request (full-jitter exponential: the n-th waits up to this x 2^n, at most 60 s); lower it to give
-  up sooner on an outage, e.g. in tests. Read by `sync_settings_from_env`.
+  up sooner on an outage, e.g. in tests. Read by `sync_settings_from_env` (or `sync_settings_from`).
 - `REQUESTS_CA_BUNDLE`: a CA file to trust for TLS, as everywhere in `requests`.
 
-With none of the login variables set, `config_from_env` returns None (the caller skips Salesforce);
+`config_from_env` reads them; `config_from` takes their values as arguments (a Dagster resource's
+fields). With none of the login variables set, either returns None (the caller skips Salesforce);
 with an incomplete set it raises `ConfigurationError` naming the missing variables. Secrets (password,
 security token, access token, client secret) never appear in a repr, a log line or an error.
 """
@@ -64,6 +65,20 @@ NOT_CONFIGURED = (
     + ", or ".join(" + ".join(names) for names in FLOWS.values())
     + ")"
 )
+
+# The keywords of config_from and sync_settings_from (a Dagster resource's fields), each with its variable.
+SETTINGS: dict[str, str] = {
+    "instance_url": INSTANCE_URL,
+    "access_token": ACCESS_TOKEN,
+    "username": USERNAME,
+    "password": PASSWORD,
+    "security_token": SECURITY_TOKEN,
+    "client_id": CLIENT_ID,
+    "client_secret": CLIENT_SECRET,
+    "domain": DOMAIN,
+    "max_api_share": MAX_API_SHARE,
+    "backoff_seconds": BACKOFF_SECONDS,
+}
 
 LOGIN_VARIABLES = (
     INSTANCE_URL,
@@ -141,8 +156,7 @@ def _instance_url(value: str) -> str:
     return url
 
 
-def _share(env: Mapping[str, str]) -> float:
-    raw = env.get(MAX_API_SHARE)
+def _share(raw: str | None) -> float:
     if raw is None or not raw.strip():
         return DEFAULT_MAX_API_SHARE
     try:
@@ -159,11 +173,44 @@ def _share(env: Mapping[str, str]) -> float:
 
 
 def config_from_env(env: Mapping[str, str] | None = None) -> SalesforceConfig | None:
-    """The configuration in `env` (default: os.environ); None when no login variable is set."""
+    """The configuration in `env` (default: os.environ, read now); see `config_from`."""
     env = os.environ if env is None else env
+    given = {name: env.get(var) for name, var in SETTINGS.items() if var != BACKOFF_SECONDS}  # sync setting
+    return config_from(**given)
+
+
+def config_from(
+    *,
+    instance_url: str | None = None,
+    access_token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    security_token: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    domain: str | None = None,
+    max_api_share: str | None = None,
+) -> SalesforceConfig | None:
+    """The configuration given by the values of the SALESFORCE_* variables (None: unset); None when no
+    login value is set, ConfigurationError naming the variables to set when a login set is incomplete."""
+    # Keyed by variable, as the login flows (FLOWS) and the messages name them.
+    env = {
+        name: value
+        for name, value in (
+            (INSTANCE_URL, instance_url),
+            (ACCESS_TOKEN, access_token),
+            (USERNAME, username),
+            (PASSWORD, password),
+            (SECURITY_TOKEN, security_token),
+            (CLIENT_ID, client_id),
+            (CLIENT_SECRET, client_secret),
+            (DOMAIN, domain),
+        )
+        if value is not None
+    }
     if not any(_present(env, name) for name in LOGIN_VARIABLES):
         return None
-    share = _share(env)
+    share = _share(max_api_share)
     for flow, names in FLOWS.items():
         if all(_present(env, name) for name in names):
             return _build(flow, env, share)  # type: ignore[arg-type]
@@ -189,8 +236,13 @@ def config_from_env(env: Mapping[str, str] | None = None) -> SalesforceConfig | 
 def sync_settings_from_env(env: Mapping[str, str] | None = None) -> SyncSettings:
     """The sync settings with `SALESFORCE_BACKOFF_SECONDS` applied (default: os.environ, read now)."""
     env = os.environ if env is None else env
+    return sync_settings_from(backoff_seconds=env.get(BACKOFF_SECONDS))
+
+
+def sync_settings_from(*, backoff_seconds: str | None = None) -> SyncSettings:
+    """The sync settings with this value of `SALESFORCE_BACKOFF_SECONDS` (None: unset) applied."""
     defaults = SyncSettings()
-    raw = env.get(BACKOFF_SECONDS)
+    raw = backoff_seconds
     if raw is None or not raw.strip():
         return defaults
     try:
