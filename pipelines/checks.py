@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import sqlalchemy as sa
 
-from pipelines.extract_assets import WAREHOUSE_POOL, CatalogStream, table_key
+from pipelines.extract_assets import WAREHOUSE_POOL, CatalogStream, landing_table_key
 from pipelines.partitions import loaded_until
-from pipelines.sql_assets import table_key as model_key
+from pipelines.sql_assets import model_key
 
 SAMPLE_ROWS = 10
 FRESH = "fresh"
@@ -272,7 +272,7 @@ def source_freshness(streams: Iterable[CatalogStream], freshness: timedelta) -> 
     streams = list(streams)
     hours = freshness.total_seconds() / 3600
     by_key: Mapping[dg.AssetCheckKey, CatalogStream] = {
-        dg.AssetCheckKey(table_key(s.specs[0]), FRESH): s for s in streams
+        dg.AssetCheckKey(landing_table_key(s.specs[0]), FRESH): s for s in streams
     }
 
     @dg.multi_asset_check(

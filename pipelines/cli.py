@@ -119,7 +119,7 @@ def _progress(line: str) -> None:
 @contextmanager
 def _failures_explained(what: str) -> Iterator[None]:
     """Configuration errors raised before a run starts become one clear line and exit status 1."""
-    from connectors.hubspot import ConfigurationError as HubSpotConfigError
+    from connectors.errors import ConfigurationError
     from models.engine import WarehouseConfigError
     from models.reporting import ReportingConfigError
     from models.sqlmodels import SqlModelError
@@ -134,8 +134,8 @@ def _failures_explained(what: str) -> Iterator[None]:
         ReportingConfigError,
         SqlModelError,
         SqlDependencyError,
-        HubSpotConfigError,
-        ValueError,  # Salesforce's ConfigError among them
+        ConfigurationError,  # either CRM's
+        ValueError,  # --start/--end dates, publishing settings
     ) as exc:
         raise click.ClickException(f"{what}: {exc}") from exc
 

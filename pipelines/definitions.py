@@ -14,7 +14,7 @@ import dagster as dg
 from models.reporting import CONFIG_SCHEMA, CONFIG_TABLES
 from models.sqlmodels import SQL_ROOT, discover
 from pipelines.checks import data_quality_checks, source_freshness
-from pipelines.extract_assets import extract_assets, stream_catalog, table_key
+from pipelines.extract_assets import extract_assets, landing_table_key, stream_catalog
 from pipelines.jobs import SYNC_JOB, jobs
 from pipelines.partitions import daily_partitions
 from pipelines.publish_assets import publish_asset
@@ -37,7 +37,7 @@ def build_definitions(
     partitions_def = daily_partitions(settings)
     streams = stream_catalog()
     models = discover(sql_root)
-    upstream = [table_key(spec) for s in streams for spec in s.specs]
+    upstream = [landing_table_key(spec) for s in streams for spec in s.specs]
     upstream += [dg.AssetKey([CONFIG_SCHEMA, table.name]) for table in CONFIG_TABLES]
     checks = [
         source_freshness(streams, settings.freshness),

@@ -1,7 +1,7 @@
 """Extract assets: one multi-asset per CRM stream, one asset per landing table it fills (hubspot.deals
 fills raw_hubspot.deals, .deal_stage_history and .deal_associations), daily-partitioned on
-modification time. The streams and their tables come from the connectors' static declarations, so a
-new stream or table appears here without a change.
+modification time. The streams and their tables come from the connectors' static declarations (each
+CRM's specs.CATALOG), so a new stream or table appears here without a change.
 
 An asset body is window → client → loader → metadata: the partition range becomes a window
 (pipelines.partitions), the CRM resource opens the stream, models.sync.run_stream merges its pages,
@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 import dagster as dg
 import sqlalchemy as sa
 
-from connectors import hubspot
-from connectors.salesforce.specs import EXTRACTIONS
+from connectors.hubspot import specs as hubspot_specs
+from connectors.salesforce import specs as salesforce_specs
 from connectors.streams import StreamSpec, Window
 from models.raw import ensure_tables, quote, rejects, schema_name, sync_runs
 from models.sync import RunReport, run_stream
@@ -43,15 +43,14 @@ class CatalogStream:
 
 
 def stream_catalog() -> tuple[CatalogStream, ...]:
-    """Every stream of both connectors, known without credentials or requests."""
-    salesforce_streams = [CatalogStream(e.stream_name, "salesforce", (e.spec,)) for e in EXTRACTIONS]
-    # Building HubSpot stream objects stores the config and nothing else: no request, no token use.
-    offline = hubspot.HubSpotConfig(access_token="catalog-only")  # noqa: S106 (a placeholder, never sent)
-    hubspot_streams = [CatalogStream(s.name, "hubspot", tuple(s.specs)) for s in hubspot.streams(offline)]
-    return (*salesforce_streams, *hubspot_streams)
+    """Every stream of both connectors as they declare it: no client, no credentials, no request."""
+    return tuple(
+        CatalogStream(name, tables[0].source, tables)
+        for name, tables in (*salesforce_specs.CATALOG.items(), *hubspot_specs.CATALOG.items())
+    )
 
 
-def table_key(spec: StreamSpec) -> dg.AssetKey:
+def landing_table_key(spec: StreamSpec) -> dg.AssetKey:
     """`raw_<source>.<table>` as an asset key, the way SQL models name the table."""
     return dg.AssetKey([schema_name(spec), spec.name])
 
@@ -63,7 +62,7 @@ def extract_assets(partitions_def: dg.TimeWindowPartitionsDefinition) -> list[dg
 def extract_asset(
     stream: CatalogStream, partitions_def: dg.TimeWindowPartitionsDefinition
 ) -> dg.AssetsDefinition:
-    own = table_key(stream.specs[0])
+    own = landing_table_key(stream.specs[0])
 
     @dg.multi_asset(
         name=stream.op_name,
@@ -99,7 +98,8 @@ def extract_asset(
             counts = _table_counts(engine, stream.specs)
             for spec in stream.specs:
                 yield dg.MaterializeResult(
-                    asset_key=table_key(spec), metadata=_metadata(report, spec, counts[spec.table_name])
+                    asset_key=landing_table_key(spec),
+                    metadata=_metadata(report, spec, counts[spec.table_name]),
                 )
             yield reconciliation(engine, own, run_id)
             yield rejected(engine, own, run_id)
@@ -109,7 +109,7 @@ def extract_asset(
 
 def _asset_spec(stream: CatalogStream, spec: StreamSpec) -> dg.AssetSpec:
     return dg.AssetSpec(
-        key=table_key(spec),
+        key=landing_table_key(spec),
         description=f"{spec.description} Landed by stream {stream.name}.",
         group_name=f"raw_{stream.source}",
         kinds={stream.source, "duckdb"},
@@ -239,12 +239,12 @@ def _skipped(
     counts = _table_counts(engine, stream.specs)
     for spec in stream.specs:
         yield dg.MaterializeResult(
-            asset_key=table_key(spec),
+            asset_key=landing_table_key(spec),
             metadata={"dagster/row_count": counts[spec.table_name], "skipped": message},
         )
     for check_name in (RECONCILED, NOTHING_REJECTED):
         yield dg.AssetCheckResult(
-            asset_key=table_key(stream.specs[0]),
+            asset_key=landing_table_key(stream.specs[0]),
             check_name=check_name,
             passed=True,
             metadata={"skipped": message},

@@ -13,7 +13,7 @@ import dagster as dg
 if TYPE_CHECKING:
     from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
-from pipelines.extract_assets import CatalogStream, table_key
+from pipelines.extract_assets import CatalogStream, landing_table_key
 
 SYNC_JOB = "sync"
 REBUILD_JOB = "rebuild"
@@ -31,7 +31,7 @@ def jobs(
     streams = list(streams)
     sources = list(dict.fromkeys(s.source for s in streams))
     extract_keys = {
-        source: [table_key(spec) for s in streams if s.source == source for spec in s.specs]
+        source: [landing_table_key(spec) for s in streams if s.source == source for spec in s.specs]
         for source in sources
     }
     every_extract = dg.AssetSelection.assets(*(key for keys in extract_keys.values() for key in keys))

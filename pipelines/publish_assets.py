@@ -20,7 +20,7 @@ from models.serving import PUBLISHED_SCHEMAS, Publication, publish
 from models.sqlmodels import SqlModel
 from pipelines.checks import CHECKS, QueryCheck, evaluate
 from pipelines.extract_assets import WAREHOUSE_POOL
-from pipelines.sql_assets import table_key
+from pipelines.sql_assets import model_key
 
 SERVING_KEY = dg.AssetKey(["serving", "snapshot"])
 SERVING_GROUP = "serving"
@@ -60,7 +60,7 @@ def publish_asset(models: Iterable[SqlModel], checks: Iterable[QueryCheck] = CHE
         specs=[
             dg.AssetSpec(
                 key=SERVING_KEY,
-                deps=[table_key(table) for table in tables],
+                deps=[model_key(table) for table in tables],
                 description=(
                     "The marts and core tables published for BI tools after each good build: a read-only "
                     "DuckDB file replaced atomically, Parquet files, optionally PostgreSQL (docs/bi.md)."

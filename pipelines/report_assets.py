@@ -14,7 +14,7 @@ from models.engine import duckdb_connection
 from models.sqlmodels import SqlModel
 from pipelines.extract_assets import WAREHOUSE_POOL
 from pipelines.report import DEFAULT_WEEKS, REPORT_MARTS, report_path, write_report
-from pipelines.sql_assets import table_key
+from pipelines.sql_assets import model_key
 
 REPORT_KEY = dg.AssetKey(["report", "scorecard"])
 REPORT_GROUP = "report"
@@ -26,7 +26,7 @@ def report_assets(models: Iterable[SqlModel]) -> list[dg.AssetsDefinition]:
     models = list(models)
     if not set(REPORT_MARTS) <= {m.name for m in models}:
         return []
-    marts = [table_key(m.name) for m in models if m.schema == "marts"]
+    marts = [model_key(m.name) for m in models if m.schema == "marts"]
 
     @dg.asset(
         key=REPORT_KEY,

@@ -4,14 +4,15 @@ Each resource's fields are the environment variables its library already reads (
 connectors.*.config, models.reporting), bound as `EnvVar`s by `resources_from_env`: Dagster resolves
 them when a run starts, so values (secrets included) never enter the definitions, the UI or the logs.
 A variable unset when the definitions load is left unbound (None): its library default applies, and a
-CRM without credentials is skipped.
+CRM without credentials is skipped. The CRM resources pass their values to the connectors' typed
+constructors (`config_from`) and open their CRM with connectors.sources.open_configured.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import ClassVar
 
 import dagster as dg
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 from connectors import hubspot, salesforce
 from connectors.hubspot import config as hubspot_config
 from connectors.salesforce import config as salesforce_config
-from connectors.sources import open_sources
+from connectors.sources import Sources, open_configured
 from connectors.streams import Stream
 from models import reporting
 from models.engine import ENV_VAR as WAREHOUSE_VAR
@@ -82,13 +83,18 @@ class CrmResource(EnvResource):
         return self.crm_config() is not None
 
     def crm_config(self) -> object | None:
+        """The connector's configuration from the fields, or None without credentials."""
+        raise NotImplementedError
+
+    def open_crm(self) -> AbstractContextManager[Sources]:
+        """This CRM alone, opened (connectors.sources.open_configured)."""
         raise NotImplementedError
 
     @contextmanager
     def open_stream(self, name: str) -> Iterator[Stream | None]:
         """The stream `name`, logged in (wrong credentials fail here, naming the variable to fix), or
         None when this CRM has no credentials."""
-        with open_sources(self.environment()) as sources:
+        with self.open_crm() as sources:
             yield next((stream for stream in sources.streams if stream.name == name), None)
 
 
@@ -99,18 +105,7 @@ class SalesforceResource(CrmResource):
 
     SOURCE: ClassVar[str] = "salesforce"
     NOT_CONFIGURED: ClassVar[str] = salesforce.NOT_CONFIGURED
-    VARIABLES: ClassVar[Mapping[str, str]] = {
-        "instance_url": salesforce_config.INSTANCE_URL,
-        "access_token": salesforce_config.ACCESS_TOKEN,
-        "username": salesforce_config.USERNAME,
-        "password": salesforce_config.PASSWORD,
-        "security_token": salesforce_config.SECURITY_TOKEN,
-        "client_id": salesforce_config.CLIENT_ID,
-        "client_secret": salesforce_config.CLIENT_SECRET,
-        "domain": salesforce_config.DOMAIN,
-        "max_api_share": salesforce_config.MAX_API_SHARE,
-        "backoff_seconds": salesforce_config.BACKOFF_SECONDS,
-    }
+    VARIABLES: ClassVar[Mapping[str, str]] = salesforce_config.SETTINGS
     instance_url: str | None = None
     access_token: str | None = None
     username: str | None = None
@@ -122,8 +117,23 @@ class SalesforceResource(CrmResource):
     max_api_share: str | None = None
     backoff_seconds: str | None = None
 
-    def crm_config(self) -> object | None:
-        return salesforce.config_from_env(self.environment())
+    def crm_config(self) -> salesforce.SalesforceConfig | None:
+        return salesforce.config_from(
+            instance_url=self.instance_url,
+            access_token=self.access_token,
+            username=self.username,
+            password=self.password,
+            security_token=self.security_token,
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            domain=self.domain,
+            max_api_share=self.max_api_share,
+        )
+
+    def open_crm(self) -> AbstractContextManager[Sources]:
+        config = self.crm_config()
+        settings = salesforce.sync_settings_from(backoff_seconds=self.backoff_seconds) if config else None
+        return open_configured(salesforce_config=config, salesforce_settings=settings)
 
 
 class HubSpotResource(CrmResource):
@@ -131,21 +141,24 @@ class HubSpotResource(CrmResource):
 
     SOURCE: ClassVar[str] = "hubspot"
     NOT_CONFIGURED: ClassVar[str] = hubspot.NOT_CONFIGURED
-    VARIABLES: ClassVar[Mapping[str, str]] = {
-        "access_token": hubspot_config.TOKEN_VAR,
-        "base_url": hubspot_config.BASE_URL_VAR,
-        "requests_per_10s": hubspot_config.REQUESTS_PER_10S_VAR,
-        "search_requests_per_second": hubspot_config.SEARCH_PER_SECOND_VAR,
-        "backoff_seconds": hubspot_config.BACKOFF_VAR,
-    }
+    VARIABLES: ClassVar[Mapping[str, str]] = hubspot_config.SETTINGS
     access_token: str | None = None
     base_url: str | None = None
     requests_per_10s: str | None = None
     search_requests_per_second: str | None = None
     backoff_seconds: str | None = None
 
-    def crm_config(self) -> object | None:
-        return hubspot.config_from_env(self.environment())
+    def crm_config(self) -> hubspot.HubSpotConfig | None:
+        return hubspot.config_from(
+            access_token=self.access_token,
+            base_url=self.base_url,
+            requests_per_10s=self.requests_per_10s,
+            search_requests_per_second=self.search_requests_per_second,
+            backoff_seconds=self.backoff_seconds,
+        )
+
+    def open_crm(self) -> AbstractContextManager[Sources]:
+        return open_configured(hubspot_config=self.crm_config())
 
 
 class ReportingResource(EnvResource):

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from models import reporting
+
 START_DATE_VAR = "BAROMETER_START_DATE"
 SCHEDULE_TIME_VAR = "BAROMETER_SCHEDULE_TIME"
 SCHEDULE_TIMEZONE_VAR = "BAROMETER_SCHEDULE_TIMEZONE"
-REPORTING_TIMEZONE_VAR = "BAROMETER_TIMEZONE"
 FRESHNESS_HOURS_VAR = "BAROMETER_FRESHNESS_HOURS"
 MAX_ROW_DROP_VAR = "BAROMETER_MAX_ROW_DROP_PERCENT"
 
@@ -55,7 +56,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> PipelineSettings:
         start_date=_date(value(START_DATE_VAR)) if value(START_DATE_VAR) else defaults.start_date,
         schedule_time=_time(value(SCHEDULE_TIME_VAR)) if value(SCHEDULE_TIME_VAR) else defaults.schedule_time,
         timezone=_timezone(
-            value(SCHEDULE_TIMEZONE_VAR) or value(REPORTING_TIMEZONE_VAR) or defaults.timezone
+            value(SCHEDULE_TIMEZONE_VAR) or value(reporting.TIMEZONE_VAR) or defaults.timezone
         ),
         freshness=timedelta(hours=_positive(FRESHNESS_HOURS_VAR, value(FRESHNESS_HOURS_VAR) or "36")),
         max_row_drop_percent=_percent(value(MAX_ROW_DROP_VAR) or "20"),
@@ -83,7 +84,7 @@ def _timezone(name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise PipelineSettingsError(
-            f"{SCHEDULE_TIMEZONE_VAR} (or {REPORTING_TIMEZONE_VAR}) = {name!r} is not an IANA timezone; "
+            f"{SCHEDULE_TIMEZONE_VAR} (or {reporting.TIMEZONE_VAR}) = {name!r} is not an IANA timezone; "
             "write e.g. UTC or Europe/Paris"
         ) from None
     return name

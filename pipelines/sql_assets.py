@@ -27,8 +27,9 @@ class SqlDependencyError(ValueError):
     """A SQL model reads a table no asset produces; the message names the file and the table."""
 
 
-def table_key(table: str) -> dg.AssetKey:
-    """`schema.table` (as SQL names it) → the asset key `schema/table`."""
+def model_key(table: str) -> dg.AssetKey:
+    """The asset key of a table as SQL models name it, `schema.table` → `schema/table` (a model, or a
+    landing or config table a model reads)."""
     return dg.AssetKey(table.split("."))
 
 
@@ -79,20 +80,20 @@ def sql_model_assets(
 ) -> list[dg.AssetsDefinition]:
     """An asset per model; `upstream` are the keys of the non-SQL assets models may read."""
     models = list(models)
-    known = set(upstream) | {table_key(m.name) for m in models}
+    known = set(upstream) | {model_key(m.name) for m in models}
     return [_model_asset(model, known, max_row_drop_percent) for model in models]
 
 
 def _model_asset(model: SqlModel, known: set[dg.AssetKey], max_drop: float) -> dg.AssetsDefinition:
-    key = table_key(model.name)
+    key = model_key(model.name)
     deps = []
     for table in sorted(model.dependencies):
-        if table_key(table) not in known:
+        if model_key(table) not in known:
             raise SqlDependencyError(
                 f"{model.path}: reads {table}, which no asset produces; read a raw_<source>.<table> an "
                 "extract stream lands, a config.* table, or another SQL model (sql/<schema>/<table>.sql)"
             )
-        deps.append(table_key(table))
+        deps.append(model_key(table))
     doc = DOCS.get(model.name)
 
     @dg.multi_asset(

@@ -20,7 +20,7 @@ Contents:
 """
 
 from connectors.hubspot.client import HubSpotClient, create_client
-from connectors.hubspot.config import HubSpotConfig, config_from_env
+from connectors.hubspot.config import HubSpotConfig, config_from, config_from_env
 from connectors.hubspot.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -67,6 +67,7 @@ __all__ = [
     "OwnersStream",
     "RequestError",
     "RetriesExhausted",
+    "config_from",
     "config_from_env",
     "create_client",
     "streams",

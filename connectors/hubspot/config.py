@@ -36,6 +36,15 @@ REQUESTS_PER_10S_VAR = "HUBSPOT_REQUESTS_PER_10S"
 SEARCH_PER_SECOND_VAR = "HUBSPOT_SEARCH_REQUESTS_PER_SECOND"
 BACKOFF_VAR = "HUBSPOT_BACKOFF_SECONDS"
 
+# The keywords of config_from (a Dagster resource's fields), each with its variable.
+SETTINGS: dict[str, str] = {
+    "access_token": TOKEN_VAR,
+    "base_url": BASE_URL_VAR,
+    "requests_per_10s": REQUESTS_PER_10S_VAR,
+    "search_requests_per_second": SEARCH_PER_SECOND_VAR,
+    "backoff_seconds": BACKOFF_VAR,
+}
+
 
 @dataclass(frozen=True)
 class HubSpotConfig:
@@ -69,38 +78,48 @@ class HubSpotConfig:
 
 
 def config_from_env(env: Mapping[str, str] | None = None) -> HubSpotConfig | None:
-    """The configuration in `env` (default: os.environ, read now), or None when HUBSPOT_ACCESS_TOKEN is
-    unset: the caller skips the HubSpot source and says so. Malformed values raise ConfigurationError
-    naming the variable (never showing the token)."""
+    """The configuration in `env` (default: os.environ, read now); see `config_from`."""
     env = os.environ if env is None else env
-    token = env.get(TOKEN_VAR)
-    if token is None:
+    return config_from(**{name: env.get(var) for name, var in SETTINGS.items()})
+
+
+def config_from(
+    *,
+    access_token: str | None = None,
+    base_url: str | None = None,
+    requests_per_10s: str | None = None,
+    search_requests_per_second: str | None = None,
+    backoff_seconds: str | None = None,
+) -> HubSpotConfig | None:
+    """The configuration given by the values of the HUBSPOT_* variables (None or empty: unset), or None
+    when the access token is unset: the caller skips the HubSpot source and says so. Malformed values
+    raise ConfigurationError naming the variable (never showing the token)."""
+    if access_token is None:
         return None
-    base_url = env.get(BASE_URL_VAR) or settings.DEFAULT_BASE_URL
     limit = _positive_int(
-        env,
+        requests_per_10s,
         REQUESTS_PER_10S_VAR,
         settings.DEFAULT_REQUESTS_PER_10S,
         "your portal's private-app limit per 10 seconds (100 on Free/Starter, 190 on Professional/"
         "Enterprise)",
     )
     search = _positive_int(
-        env,
+        search_requests_per_second,
         SEARCH_PER_SECOND_VAR,
         settings.SEARCH_REQUESTS_PER_SECOND,
         "search requests per second (HubSpot: 5)",
     )
     return HubSpotConfig(
-        access_token=token,
-        base_url=base_url,
+        access_token=access_token,
+        base_url=base_url or settings.DEFAULT_BASE_URL,
         requests_per_10s=limit,
         search_per_second=search,
-        backoff_seconds=_backoff(env),
+        backoff_seconds=_backoff(backoff_seconds),
     )
 
 
-def _backoff(env: Mapping[str, str]) -> float:
-    raw = env.get(BACKOFF_VAR) or str(settings.BACKOFF_SECONDS)
+def _backoff(given: str | None) -> float:
+    raw = given or str(settings.BACKOFF_SECONDS)
     try:
         value = float(raw.strip())
     except ValueError:
@@ -113,8 +132,8 @@ def _backoff(env: Mapping[str, str]) -> float:
     return value
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int, meaning: str) -> int:
-    raw = env.get(name) or str(default)
+def _positive_int(given: str | None, name: str, default: int, meaning: str) -> int:
+    raw = given or str(default)
     try:
         value = int(raw.strip())
     except ValueError:

@@ -1,13 +1,18 @@
 """The HubSpot connector's exceptions. Each message names the source, the object and (once a stream adds
-it) the window, says what to change, and never contains the access token."""
+it) the window, says what to change, and never contains the access token. Each kind is also the
+connectors.errors kind of the same name, which callers catch for either CRM."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from connectors import errors
 
-class HubSpotError(Exception):
+
+class HubSpotError(errors.ConnectorError):
     """Base of every error the HubSpot connector raises."""
+
+    source = "hubspot"
 
     def __init__(
         self,
@@ -36,17 +41,17 @@ class HubSpotError(Exception):
         return f"{type(self).__name__}({str(self)!r})"
 
 
-class ConfigurationError(HubSpotError):
+class ConfigurationError(HubSpotError, errors.ConfigurationError):
     """A HUBSPOT_* environment variable is malformed (raised before any request)."""
 
 
-class AuthenticationError(HubSpotError):
+class AuthenticationError(HubSpotError, errors.AuthenticationError):
     """HubSpot refused the token (401) or its scopes (403): fix HUBSPOT_ACCESS_TOKEN or the app's scopes."""
 
 
-class RequestError(HubSpotError):
+class RequestError(HubSpotError, errors.RequestError):
     """HubSpot rejected a request for good (400, 404, ...): a connector bug or an API change."""
 
 
-class RetriesExhausted(HubSpotError):
+class RetriesExhausted(HubSpotError, errors.RetriesExhausted):
     """A request kept failing transiently (429, 5xx, resets, truncated bodies) for every attempt."""

@@ -1,4 +1,5 @@
-"""The HubSpot landing tables (schema raw_hubspot): what each stream's pages hold."""
+"""The HubSpot landing tables (schema raw_hubspot): what each stream's pages hold, and which stream fills
+which tables (CATALOG), declared without a client."""
 
 from __future__ import annotations
 
@@ -105,14 +106,13 @@ CALL_ASSOCIATIONS = associations_spec(settings.CALLS)
 MEETING_ASSOCIATIONS = associations_spec(settings.MEETINGS)
 DEAL_ASSOCIATIONS = associations_spec(settings.DEALS)
 
-ALL = (
-    OWNERS,
-    DEAL_PIPELINES,
-    CALLS,
-    CALL_ASSOCIATIONS,
-    MEETINGS,
-    MEETING_ASSOCIATIONS,
-    DEALS,
-    DEAL_STAGE_HISTORY,
-    DEAL_ASSOCIATIONS,
-)
+# Each stream (its cursor's name) and the tables its pages fill, its own first.
+CATALOG: dict[str, tuple[StreamSpec, ...]] = {
+    "hubspot.owners": (OWNERS,),
+    "hubspot.deal_pipelines": (DEAL_PIPELINES,),
+    "hubspot.calls": (CALLS, CALL_ASSOCIATIONS),
+    "hubspot.meetings": (MEETINGS, MEETING_ASSOCIATIONS),
+    "hubspot.deals": (DEALS, DEAL_STAGE_HISTORY, DEAL_ASSOCIATIONS),
+}
+
+ALL: tuple[StreamSpec, ...] = tuple(spec for tables in CATALOG.values() for spec in tables)

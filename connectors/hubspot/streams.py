@@ -99,7 +99,7 @@ class OwnersStream(_Stream):
     """Every owner, active and archived, each run; the window is ignored (owners are few)."""
 
     name = "hubspot.owners"
-    specs = (specs.OWNERS,)
+    specs = specs.CATALOG[name]
     primary_key = ("id",)
 
     def _pages(self, client: HubSpotClient, meter: _Meter, window: Window) -> Iterator[Page]:
@@ -117,7 +117,7 @@ class DealPipelinesStream(_Stream):
     """Every deal pipeline's stages, each run; the window is ignored."""
 
     name = "hubspot.deal_pipelines"
-    specs = (specs.DEAL_PIPELINES,)
+    specs = specs.CATALOG[name]
     primary_key = ("pipeline_id", "stage_id")
 
     def _pages(self, client: HubSpotClient, meter: _Meter, window: Window) -> Iterator[Page]:
@@ -135,11 +135,12 @@ class CrmObjectStream(_Stream):
         self.name = f"hubspot.{obj.object_type}"
         self.cursor_field = obj.modified_property
         self.primary_key = ("id",)
-        self.spec = specs.crm_object_spec(obj)
+        # the object's table, its dealstage history (deals only), its associations
+        self.specs = specs.CATALOG[self.name]
+        self.spec = self.specs[0]
         self._modified_column = self.spec.schema.names.index(obj.modified_property)
         self.history_spec = specs.DEAL_STAGE_HISTORY if obj.history_property else None
-        self.associations_spec = specs.associations_spec(obj)
-        self.specs = tuple(s for s in (self.spec, self.history_spec, self.associations_spec) if s is not None)
+        self.associations_spec = self.specs[-1]
 
     def _pages(self, client: HubSpotClient, meter: _Meter, window: Window) -> Iterator[Page]:
         """Pages of records; each page's children are fetched by a worker thread while this one reads

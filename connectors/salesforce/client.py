@@ -8,7 +8,7 @@ Built on simple-salesforce. The client owns the policy around every request:
   since the last call to whoever builds the next page.
 - **Retries.** 429, 5xx, connection errors, resets, truncated and malformed (not JSON) bodies are
   retried with exponential backoff and full jitter (tenacity), honouring `Retry-After`, up to
-  `SyncSettings.max_attempts`; then `RetriesExhaustedError` names the object and window. Re-reading
+  `SyncSettings.max_attempts`; then `RetriesExhausted` names the object and window. Re-reading
   a REST `nextRecordsUrl` or a Bulk results locator is safe.
 - **Sessions.** simple-salesforce logs in again by itself when a session expires (password and OAuth
   logins); for Bulk calls, which it does not cover, the client re-logs in. With a direct access
@@ -55,11 +55,11 @@ from connectors.salesforce import config as env
 from connectors.salesforce.config import SalesforceConfig, config_from_env
 from connectors.salesforce.errors import (
     ApiAllocationError,
-    ApiRequestError,
     AuthenticationError,
     BulkJobError,
-    ConfigError,
-    RetriesExhaustedError,
+    ConfigurationError,
+    RequestError,
+    RetriesExhausted,
     SalesforceError,
     SessionExpiredError,
 )
@@ -532,7 +532,7 @@ class SalesforceClient:
     def _translate(self, exc: Exception, context: str) -> SalesforceError:
         what = self._describe(exc)
         if self._transient(exc):
-            return RetriesExhaustedError(
+            return RetriesExhausted(
                 f"gave up after {self.settings.max_attempts} attempts, the last one failing with {what}. "
                 "The API or the network kept failing: re-run the window later (nothing was skipped), or "
                 "raise SyncSettings.max_attempts",
@@ -548,13 +548,13 @@ class SalesforceClient:
                 context=context,
             )
         if isinstance(exc, SalesforceRefusedRequest):
-            return ApiRequestError(
+            return RequestError(
                 f"Salesforce refused the request ({what}): give the integration user the permission "
                 "to read this object (API Enabled, View All Data or the object's read access)",
                 context=context,
             )
         if isinstance(exc, SalesforceMalformedRequest | SalesforceResourceNotFound):
-            return ApiRequestError(f"Salesforce could not run the request ({what})", context=context)
+            return RequestError(f"Salesforce could not run the request ({what})", context=context)
         if isinstance(exc, SalesforceExpiredSession):
             return AuthenticationError(
                 f"Salesforce kept refusing the session after logging in again ({what}): check that the "
@@ -564,12 +564,12 @@ class SalesforceClient:
                 context=context,
             )
         if isinstance(exc, requests.exceptions.SSLError):
-            return ApiRequestError(
+            return RequestError(
                 f"TLS failed ({what}): if the server uses a private CA, point REQUESTS_CA_BUNDLE at its "
                 "certificate",
                 context=context,
             )
-        return ApiRequestError(f"unexpected failure: {what}", context=context)
+        return RequestError(f"unexpected failure: {what}", context=context)
 
     def _auth_error(self, exc: SalesforceAuthenticationFailed, context: str) -> AuthenticationError:
         variables = self.config.credential_variables
@@ -633,7 +633,7 @@ def connect(
     if config is None:
         config = config_from_env()
         if config is None:
-            raise ConfigError(env.NOT_CONFIGURED, variables=env.LOGIN_VARIABLES)
+            raise ConfigurationError(env.NOT_CONFIGURED, variables=env.LOGIN_VARIABLES)
     client = SalesforceClient(config, session=session, settings=settings)
     try:
         return client.open()

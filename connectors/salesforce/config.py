@@ -19,11 +19,12 @@ When several sets are complete, the first in this order wins. Optional:
   other integrations.
 - `SALESFORCE_BACKOFF_SECONDS` (default `1`): the scale of the waits between retries of a failed
   request (full-jitter exponential: the n-th waits up to this x 2^n, at most 60 s); lower it to give
-  up sooner on an outage, e.g. in tests. Read by `sync_settings_from_env`.
+  up sooner on an outage, e.g. in tests. Read by `sync_settings_from_env` (or `sync_settings_from`).
 - `REQUESTS_CA_BUNDLE`: a CA file to trust for TLS, as everywhere in `requests`.
 
-With none of the login variables set, `config_from_env` returns None (the caller skips Salesforce);
-with an incomplete set it raises `ConfigError` naming the missing variables. Secrets (password,
+`config_from_env` reads them; `config_from` takes their values as arguments (a Dagster resource's
+fields). With none of the login variables set, either returns None (the caller skips Salesforce);
+with an incomplete set it raises `ConfigurationError` naming the missing variables. Secrets (password,
 security token, access token, client secret) never appear in a repr, a log line or an error.
 """
 
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
-from connectors.salesforce.errors import ConfigError
+from connectors.salesforce.errors import ConfigurationError
 from connectors.salesforce.settings import SyncSettings
 
 INSTANCE_URL = "SALESFORCE_INSTANCE_URL"
@@ -64,6 +65,20 @@ NOT_CONFIGURED = (
     + ", or ".join(" + ".join(names) for names in FLOWS.values())
     + ")"
 )
+
+# The keywords of config_from and sync_settings_from (a Dagster resource's fields), each with its variable.
+SETTINGS: dict[str, str] = {
+    "instance_url": INSTANCE_URL,
+    "access_token": ACCESS_TOKEN,
+    "username": USERNAME,
+    "password": PASSWORD,
+    "security_token": SECURITY_TOKEN,
+    "client_id": CLIENT_ID,
+    "client_secret": CLIENT_SECRET,
+    "domain": DOMAIN,
+    "max_api_share": MAX_API_SHARE,
+    "backoff_seconds": BACKOFF_SECONDS,
+}
 
 LOGIN_VARIABLES = (
     INSTANCE_URL,
@@ -123,7 +138,7 @@ def _domain(value: str) -> str:
         domain = urlsplit(domain).hostname or ""
     domain = domain.strip("/").removesuffix(".salesforce.com")
     if not domain or "/" in domain:
-        raise ConfigError(
+        raise ConfigurationError(
             f"{DOMAIN} must be 'login', 'test' or a My Domain such as 'acme.my', got {value!r}",
             variables=(DOMAIN,),
         )
@@ -134,15 +149,14 @@ def _instance_url(value: str) -> str:
     url = value.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname:
-        raise ConfigError(
+        raise ConfigurationError(
             f"{INSTANCE_URL} must be the org's https URL, e.g. https://acme.my.salesforce.com, got {value!r}",
             variables=(INSTANCE_URL,),
         )
     return url
 
 
-def _share(env: Mapping[str, str]) -> float:
-    raw = env.get(MAX_API_SHARE)
+def _share(raw: str | None) -> float:
     if raw is None or not raw.strip():
         return DEFAULT_MAX_API_SHARE
     try:
@@ -150,7 +164,7 @@ def _share(env: Mapping[str, str]) -> float:
     except ValueError:
         share = float("nan")
     if not 0.0 < share <= 1.0:
-        raise ConfigError(
+        raise ConfigurationError(
             f"{MAX_API_SHARE} must be a number in (0, 1], e.g. 0.5 for half the daily API allocation, "
             f"got {raw!r}",
             variables=(MAX_API_SHARE,),
@@ -159,11 +173,44 @@ def _share(env: Mapping[str, str]) -> float:
 
 
 def config_from_env(env: Mapping[str, str] | None = None) -> SalesforceConfig | None:
-    """The configuration in `env` (default: os.environ); None when no login variable is set."""
+    """The configuration in `env` (default: os.environ, read now); see `config_from`."""
     env = os.environ if env is None else env
+    given = {name: env.get(var) for name, var in SETTINGS.items() if var != BACKOFF_SECONDS}  # sync setting
+    return config_from(**given)
+
+
+def config_from(
+    *,
+    instance_url: str | None = None,
+    access_token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    security_token: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    domain: str | None = None,
+    max_api_share: str | None = None,
+) -> SalesforceConfig | None:
+    """The configuration given by the values of the SALESFORCE_* variables (None: unset); None when no
+    login value is set, ConfigurationError naming the variables to set when a login set is incomplete."""
+    # Keyed by variable, as the login flows (FLOWS) and the messages name them.
+    env = {
+        name: value
+        for name, value in (
+            (INSTANCE_URL, instance_url),
+            (ACCESS_TOKEN, access_token),
+            (USERNAME, username),
+            (PASSWORD, password),
+            (SECURITY_TOKEN, security_token),
+            (CLIENT_ID, client_id),
+            (CLIENT_SECRET, client_secret),
+            (DOMAIN, domain),
+        )
+        if value is not None
+    }
     if not any(_present(env, name) for name in LOGIN_VARIABLES):
         return None
-    share = _share(env)
+    share = _share(max_api_share)
     for flow, names in FLOWS.items():
         if all(_present(env, name) for name in names):
             return _build(flow, env, share)  # type: ignore[arg-type]
@@ -174,7 +221,7 @@ def config_from_env(env: Mapping[str, str] | None = None) -> SalesforceConfig | 
     ]
     if not started:  # only SALESFORCE_DOMAIN
         missing = (USERNAME, PASSWORD, SECURITY_TOKEN)
-        raise ConfigError(
+        raise ConfigurationError(
             f"{DOMAIN} is set but no credentials are: set {', '.join(missing)}, or {CLIENT_ID} and "
             f"{CLIENT_SECRET}, or {INSTANCE_URL} and {ACCESS_TOKEN}",
             variables=missing,
@@ -183,14 +230,19 @@ def config_from_env(env: Mapping[str, str] | None = None) -> SalesforceConfig | 
     described = "; or ".join(
         f"set {', '.join(missing)} for the {flow.replace('_', ' ')} login" for flow, missing in started
     )
-    raise ConfigError(f"Salesforce is configured partially: {described}", variables=missing_all)
+    raise ConfigurationError(f"Salesforce is configured partially: {described}", variables=missing_all)
 
 
 def sync_settings_from_env(env: Mapping[str, str] | None = None) -> SyncSettings:
     """The sync settings with `SALESFORCE_BACKOFF_SECONDS` applied (default: os.environ, read now)."""
     env = os.environ if env is None else env
+    return sync_settings_from(backoff_seconds=env.get(BACKOFF_SECONDS))
+
+
+def sync_settings_from(*, backoff_seconds: str | None = None) -> SyncSettings:
+    """The sync settings with this value of `SALESFORCE_BACKOFF_SECONDS` (None: unset) applied."""
     defaults = SyncSettings()
-    raw = env.get(BACKOFF_SECONDS)
+    raw = backoff_seconds
     if raw is None or not raw.strip():
         return defaults
     try:
@@ -198,7 +250,7 @@ def sync_settings_from_env(env: Mapping[str, str] | None = None) -> SyncSettings
     except ValueError:
         seconds = float("nan")
     if not 0.0 < seconds <= defaults.backoff_max_seconds:
-        raise ConfigError(
+        raise ConfigurationError(
             f"{BACKOFF_SECONDS} must be a number of seconds in (0, {defaults.backoff_max_seconds:g}], the "
             f"scale of the waits between retries (default {defaults.backoff_initial_seconds:g}), got {raw!r}",
             variables=(BACKOFF_SECONDS,),
@@ -226,7 +278,7 @@ def _build(flow: AuthFlow, env: Mapping[str, str], share: float) -> SalesforceCo
             max_api_share=share,
         )
     if domain in ("login", "test"):
-        raise ConfigError(
+        raise ConfigurationError(
             f"{DOMAIN} must be the org's My Domain (e.g. 'acme.my') for the client-credentials login; "
             f"Salesforce does not serve it on '{domain}'",
             variables=(DOMAIN,),

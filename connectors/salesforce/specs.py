@@ -196,3 +196,6 @@ EXTRACTIONS: tuple[Extraction, ...] = (
 )
 
 SPECS: tuple[StreamSpec, ...] = tuple(e.spec for e in EXTRACTIONS)
+
+# Each stream (its cursor's name) and the table its pages fill, as connectors.hubspot.specs declares its own.
+CATALOG: dict[str, tuple[StreamSpec, ...]] = {e.stream_name: (e.spec,) for e in EXTRACTIONS}

@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from connectors.salesforce.client import BulkPage, SalesforceClient
-from connectors.salesforce.errors import ApiRequestError, BulkJobError, RetriesExhaustedError
+from connectors.salesforce.errors import BulkJobError, RequestError, RetriesExhausted
 from connectors.salesforce.mapping import Field, Mapped, RawRenderer, map_csv, map_records, read_bulk_csv
 from connectors.salesforce.settings import CURSOR_FIELD
 from connectors.salesforce.soql import needs_client_filter, window_query
@@ -99,7 +99,7 @@ class SalesforceStream:
                 last = key or last
                 yield self._page(mapped)
             return
-        except (BulkJobError, ApiRequestError, RetriesExhaustedError) as exc:
+        except (RequestError, RetriesExhausted) as exc:  # BulkJobError is a RequestError
             log.warning("%s: Bulk API 2.0 failed (%s); reading the rest over REST", context, exc)
         rest = self.client.query(soql(last), include_deleted=x.has_is_deleted, context=context)
         with closing(rest):

@@ -1,6 +1,9 @@
 import pytest
+from sql_helpers import landing_warehouse, raw_template
 
 from models.engine import make_engine
+
+__all__ = ["landing_warehouse", "raw_template"]  # fixtures shared with tests/sql (sql_helpers)
 
 
 @pytest.fixture

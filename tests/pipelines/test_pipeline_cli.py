@@ -107,6 +107,30 @@ def test_sync_without_any_crm_says_what_to_set(monkeypatch):
     assert "barometer demo" in result.output
 
 
+@pytest.mark.parametrize(
+    ("variables", "complaint"),
+    [
+        ({"SALESFORCE_USERNAME": "rep@example.com"}, "Salesforce is configured partially"),
+        (
+            {"HUBSPOT_ACCESS_TOKEN": "pat-na1-x", "HUBSPOT_BACKOFF_SECONDS": "soon"},
+            "HUBSPOT_BACKOFF_SECONDS='soon' is not a number",
+        ),
+    ],
+    ids=["salesforce", "hubspot"],
+)
+def test_sync_with_a_crm_misconfigured_says_what_to_fix(monkeypatch, variables, complaint):
+    for name in list(os.environ):
+        if name.startswith(("SALESFORCE_", "HUBSPOT_")):
+            monkeypatch.delenv(name)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(main, ["sync"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: barometer sync: ")
+    assert complaint in result.output
+    assert "Traceback" not in result.output
+
+
 def test_backfill_outside_the_partitions_is_refused(monkeypatch):
     monkeypatch.setenv("BAROMETER_START_DATE", "2026-01-01")
     result = CliRunner().invoke(main, ["backfill", "--start", "2025-12-01", "--end", "2026-01-10"])

@@ -1,6 +1,7 @@
 """The definitions without any CRM: which assets, checks, jobs and schedule exist and how they connect,
 SQL files plugging in, settings, partitions and the catch-up range."""
 
+import os
 import re
 import shutil
 from datetime import UTC, date, datetime, time, timedelta
@@ -10,6 +11,7 @@ import dagster as dg
 import pytest
 
 from connectors import hubspot, salesforce
+from connectors.errors import ConfigurationError
 from connectors.hubspot import config as hubspot_config
 from connectors.salesforce import config as salesforce_config
 from models import reporting
@@ -164,6 +166,24 @@ def test_each_resource_binds_every_variable_its_library_reads(resource, module, 
         v for v in vars(module).values() if isinstance(v, str) and re.fullmatch(f"{prefix}[A-Z_0-9]+", v)
     }
     assert set(resource.VARIABLES.values()) == declared
+
+
+def test_the_crm_resources_configure_their_connector_from_their_values_not_the_environment(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith(("SALESFORCE_", "HUBSPOT_")):
+            monkeypatch.delenv(name)
+    login = SalesforceResource(
+        username="rep@example.com", password="pw-secret", security_token="tok-secret", max_api_share="0.3"
+    ).crm_config()
+    assert (login.auth, login.username, login.max_api_share) == ("password", "rep@example.com", 0.3)
+    assert "secret" not in repr(login)
+    portal = HubSpotResource(access_token="pat-na1-secret", requests_per_10s="190").crm_config()
+    assert (portal.requests_per_10s, portal.base_url) == (190, "https://api.hubapi.com")
+    assert "secret" not in repr(portal)
+    assert SalesforceResource().crm_config() is None
+    assert not HubSpotResource().configured
+    with pytest.raises(ConfigurationError, match="HUBSPOT_REQUESTS_PER_10S='many' is not a positive"):
+        HubSpotResource(access_token="pat-na1-secret", requests_per_10s="many").crm_config()
 
 
 def test_dagster_loads_the_lazy_definitions_from_the_environment(monkeypatch):

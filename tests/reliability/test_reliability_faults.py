@@ -146,7 +146,7 @@ def test_a_malformed_backoff_is_refused_naming_the_variable(value):
     ):
         hubspot.config_from_env({"HUBSPOT_ACCESS_TOKEN": "pat-na1-x", "HUBSPOT_BACKOFF_SECONDS": value})
     with pytest.raises(
-        salesforce.ConfigError, match="SALESFORCE_BACKOFF_SECONDS must be a number of seconds"
+        salesforce.ConfigurationError, match="SALESFORCE_BACKOFF_SECONDS must be a number of seconds"
     ):
         salesforce.sync_settings_from_env({"SALESFORCE_BACKOFF_SECONDS": value})
     assert hubspot.config_from_env({"HUBSPOT_ACCESS_TOKEN": "pat-na1-x"}).backoff_seconds == 0.5

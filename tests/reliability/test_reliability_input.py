@@ -37,7 +37,7 @@ from pipeline_helpers import sandbox_environment
 from connectors import hubspot
 from connectors.hubspot.errors import RetriesExhausted
 from connectors.salesforce import SyncSettings
-from connectors.salesforce.errors import RetriesExhaustedError
+from connectors.salesforce.errors import RetriesExhausted as SalesforceRetriesExhausted
 from connectors.salesforce.mapping import map_csv, read_bulk_csv
 from connectors.salesforce.specs import OPPORTUNITY as OPPORTUNITY_SPEC
 from connectors.sources import open_sources
@@ -261,7 +261,7 @@ def test_a_salesforce_page_broken_for_good_fails_the_run_clearly_and_loses_nothi
             box.credentials(), salesforce_session=session, salesforce_settings=QUICK_SALESFORCE
         ) as s:
             task = next(stream for stream in s.streams if stream.name == "salesforce.task")
-            with pytest.raises(RetriesExhaustedError) as failure:
+            with pytest.raises(SalesforceRetriesExhausted) as failure:
                 run_stream(engine, task)
     finally:
         box.faults.clear()
@@ -275,7 +275,7 @@ def test_a_salesforce_page_broken_for_good_fails_the_run_clearly_and_loses_nothi
     )
     [landed] = rows(engine, "select count(*), max(_source_updated_at) from raw_salesforce.task")
     assert status == "failed"
-    assert error.startswith("RetriesExhaustedError: ")
+    assert error.startswith("RetriesExhausted: ")
     assert fetched == landed[0] == 200  # the first page stays committed, with its cursor
     assert cursor_at == landed[1]
     try:

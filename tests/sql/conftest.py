@@ -1,20 +1,10 @@
 import pytest
 import sql_deal_data
-from sql_helpers import build_core, template, warehouse
+from sql_helpers import build_core, landing_warehouse, raw_template, warehouse
 
+__all__ = ["landing_warehouse", "raw_template"]  # fixtures shared with tests/models (sql_helpers)
 
-@pytest.fixture(scope="session")
-def raw_template(tmp_path_factory):
-    """An empty warehouse with every landing table (created once, copied per test)."""
-    return template(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture
-def engine(raw_template, tmp_path):
-    """A fresh warehouse with the real, empty landing tables."""
-    engine = warehouse(raw_template, tmp_path / "warehouse.duckdb")
-    yield engine
-    engine.dispose()
+engine = landing_warehouse  # the SQL tests' warehouse: the real landing tables, empty
 
 
 @pytest.fixture(scope="session")

@@ -1,15 +1,19 @@
 """Golden-test helpers: a warehouse with the real landing tables, raw rows built from a few explicit
-values (every other column NULL or a harmless default), and core tables read back as dicts."""
+values (every other column NULL or a harmless default), and core tables read back as dicts.
+
+The fixtures `raw_template` and `landing_warehouse` serve tests/sql and tests/models: each folder's
+conftest.py imports them (pyproject.toml puts tests/sql on pytest's pythonpath)."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from connectors.hubspot import specs as hubspot
@@ -58,6 +62,20 @@ def template(folder: Path) -> Path:
 def warehouse(template_path: Path, path: Path) -> sa.Engine:
     shutil.copyfile(template_path, path)
     return make_engine(path)
+
+
+@pytest.fixture(scope="session")
+def raw_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty warehouse with every landing table (created once, copied per test)."""
+    return template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture
+def landing_warehouse(raw_template: Path, tmp_path: Path) -> Iterator[sa.Engine]:
+    """A fresh warehouse with the real, empty landing tables."""
+    engine = warehouse(raw_template, tmp_path / "warehouse.duckdb")
+    yield engine
+    engine.dispose()
 
 
 def insert(engine: sa.Engine, table_name: str, *rows: dict[str, Any]) -> None:

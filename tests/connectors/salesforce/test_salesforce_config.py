@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.salesforce import ConfigError, config_from_env
+from connectors.salesforce import ConfigurationError, config_from_env
 
 TOKEN = {"SALESFORCE_INSTANCE_URL": "https://acme.my.salesforce.com", "SALESFORCE_ACCESS_TOKEN": "00Dtok!abc"}
 PASSWORD = {
@@ -30,7 +30,7 @@ def test_the_environment_is_read_at_call_time(monkeypatch):
         monkeypatch.setenv(name, value)
     assert config_from_env().auth == "token"
     monkeypatch.delenv("SALESFORCE_ACCESS_TOKEN")
-    with pytest.raises(ConfigError):
+    with pytest.raises(ConfigurationError):
         config_from_env()
 
 
@@ -76,7 +76,7 @@ def test_a_complete_flow_wins_in_order():
     ],
 )
 def test_a_partial_set_names_the_missing_variables(env, missing):
-    with pytest.raises(ConfigError) as err:
+    with pytest.raises(ConfigurationError) as err:
         config_from_env(env)
     for name in missing:
         assert name in str(err.value)
@@ -98,7 +98,7 @@ def test_a_partial_set_names_the_missing_variables(env, missing):
     ],
 )
 def test_a_wrong_value_names_its_variable(env, variable):
-    with pytest.raises(ConfigError) as err:
+    with pytest.raises(ConfigurationError) as err:
         config_from_env(env)
     assert variable in str(err.value)
     assert err.value.variables == (variable,)

@@ -24,7 +24,7 @@ from salesforce_helpers import (
 from connectors.salesforce import (
     ApiAllocationError,
     AuthenticationError,
-    RetriesExhaustedError,
+    RetriesExhausted,
     SalesforceClient,
     SessionExpiredError,
     config_from_env,
@@ -82,7 +82,7 @@ def test_retries_are_bounded_and_the_error_names_object_and_window(sandbox, open
     client = open_client(settings=replace(FAST, max_attempts=3))
     sandbox.inject_faults(FaultRule("salesforce.query_all", kinds=(FaultKind.UNAVAILABLE,), rate=1.0))
     sandbox.requests.clear()
-    with pytest.raises(RetriesExhaustedError) as err:
+    with pytest.raises(RetriesExhausted) as err:
         list(stream(client, "salesforce.event").pages(EVERYTHING))
     message = str(err.value)
     assert "salesforce Event, window [2000-01-01T00:00:00Z, open)" in message

@@ -3,12 +3,14 @@
 from datetime import UTC, datetime
 
 import pytest
-from sql_helpers import build_core, fetch
+from sql_helpers import build_core, fetch, landing_warehouse
 
 from models import sqlmodels
 from models.core_docs import DOCS
 from models.reporting import ReportingConfig, write_config
 from models.sqlmodels import SqlModelError, discover, materialize
+
+engine = landing_warehouse  # the SQL models read the landing tables: here the engine's warehouse has them
 
 CORE_DEPENDENCIES = {
     "core.activities": {
