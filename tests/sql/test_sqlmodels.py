@@ -6,9 +6,10 @@ import pytest
 from sql_helpers import build_core, fetch
 
 from models import sqlmodels
-from models.core_docs import DOCS
 from models.reporting import ReportingConfig, write_config
 from models.sqlmodels import SqlModelError, discover, materialize
+
+DOCS = {model.name: model.doc for model in discover() if model.doc}  # each model's file (<table>.yml)
 
 CORE_DEPENDENCIES = {
     "core.activities": {
