@@ -7,6 +7,7 @@ the model means and what must hold of its rows (docs/metrics.md is generated fro
       - Which open deals have had no meeting?
     columns:                                 # required: every column the SQL produces, in its order
       deal_id: <source>:<crm id>.
+      rep_id: {same_as: core.deals}          # the definition of rep_id in sql/core/deals.yml
     tests:                                   # optional: generic data-quality tests
       - unique_key: [deal_id]
       - not_null: deal_id
@@ -19,14 +20,16 @@ the model means and what must hold of its rows (docs/metrics.md is generated fro
         severity: warn
         sql: select stage, count(*) as deals from core.deals where ... group by all
 
-Every test and check is an error unless it says `severity: warn`. pipelines.checks turns them into
+A column defined once elsewhere says `same_as: <schema>.<table>`, the model file (in the same sql/
+tree) whose column of the same name holds the definition. Every test and check is an error unless it
+says `severity: warn`. pipelines.checks turns them into
 Dagster asset checks; models.sqlmodels.materialize writes the descriptions as table and column comments.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -133,18 +136,46 @@ def model_file_path(sql_path: Path) -> Path:
     return Path(sql_path).with_suffix(SUFFIX)
 
 
-def read_model_file(path: Path, where: str) -> ModelFile:
-    """The model file at `path`; `where` is how messages name it (e.g. sql/core/deals.yml)."""
+def read_model_file(path: Path, where: str, *, _reading: tuple[Path, ...] = ()) -> ModelFile:
+    """The model file at `path`, its `same_as` columns resolved from the model files they name; `where`
+    is how messages name it (e.g. sql/core/deals.yml)."""
+    path = Path(path)
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"{where}: cannot read the file ({exc})") from None
     except yaml.YAMLError as exc:
         raise ModelFileError(f"{where}: not valid YAML: {exc}") from None
-    return parse_model_file(data, Path(path), where)
+    read: dict[str, ModelFile] = {}
+
+    def definition(table: str, column: str) -> str:
+        schema, name = table.split(".")
+        other = path.parents[1] / schema / f"{name}{SUFFIX}"
+        other_where = str(Path(where).parents[1] / schema / f"{name}{SUFFIX}")
+        if other in (*_reading, path):
+            raise ModelFileError(
+                f"{where}: column {column} is same_as {table}, which leads back here; write the definition "
+                "in one of the two files"
+            )
+        if not other.exists():
+            raise ModelFileError(
+                f"{where}: column {column} is same_as {table}, which has no model file ({other_where}); "
+                "name a model whose file defines the column"
+            )
+        if table not in read:
+            read[table] = read_model_file(other, other_where, _reading=(*_reading, path))
+        if column not in read[table].columns:
+            raise ModelFileError(
+                f"{where}: column {column} is same_as {table}, whose file does not define {column}; "
+                "write the definition here or name the model that has it"
+            )
+        return read[table].columns[column]
+
+    return parse_model_file(data, path, where, definition)
 
 
-def parse_model_file(data: Any, path: Path, where: str) -> ModelFile:
+def parse_model_file(data: Any, path: Path, where: str, definition: Callable[[str, str], str]) -> ModelFile:
+    """`data` (the YAML read) as a ModelFile; `definition(table, column)` gives a same_as column's."""
     mapping = _mapping(data, where, "the file")
     unknown = [key for key in mapping if key not in _KEYS]
     if unknown:
@@ -154,7 +185,7 @@ def parse_model_file(data: Any, path: Path, where: str) -> ModelFile:
     for key in _REQUIRED:
         if key not in mapping:
             raise ModelFileError(f"{where}: add {key}: (required)")
-    columns = _columns(mapping["columns"], where)
+    columns = _columns(mapping["columns"], where, definition)
     tests = tuple(_test(item, where, f"tests[{i}]") for i, item in enumerate(_list(mapping, "tests", where)))
     for index, test in enumerate(tests):
         for column in _tested_columns(test):
@@ -207,14 +238,21 @@ def _identifier(value: Any, where: str, what: str) -> str:
     return value
 
 
-def _columns(value: Any, where: str) -> dict[str, str]:
+def _columns(value: Any, where: str, definition: Callable[[str, str], str]) -> dict[str, str]:
     columns = _mapping(value, where, "columns:")
     if not columns:
         raise ModelFileError(f"{where}: columns: lists no column; document every column the SQL produces")
-    return {
-        _identifier(name, where, "column"): _text(text, where, f"the definition of column {name}")
-        for name, text in columns.items()
-    }
+    out = {}
+    for name, text in columns.items():
+        column = _identifier(name, where, "column")
+        if isinstance(text, dict):
+            table = _arguments(text, where, f"column {column}", ("same_as",))["same_as"]
+            if not isinstance(table, str) or not _TABLE.fullmatch(table):
+                raise ModelFileError(f"{where}: column {column} same_as: names a model as <schema>.<table>")
+            out[column] = definition(table, column)
+        else:
+            out[column] = _text(text, where, f"the definition of column {column}")
+    return out
 
 
 def _severity(args: Mapping[str, Any], where: str, what: str) -> str:
@@ -229,7 +267,8 @@ def _arguments(value: Any, where: str, what: str, allowed: tuple[str, ...]) -> M
     unknown = [key for key in args if key not in allowed]
     missing = [key for key in allowed if key != "severity" and key not in args]
     if unknown or missing:
-        raise ModelFileError(f"{where}: {what} takes {', '.join(allowed)} (severity optional)")
+        optional = " (severity optional)" if "severity" in allowed else ""
+        raise ModelFileError(f"{where}: {what} takes {', '.join(allowed)}{optional}")
     return args
 
 

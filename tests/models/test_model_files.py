@@ -120,6 +120,35 @@ def test_a_malformed_model_file_names_the_file_and_what_to_change(tmp_path, yml,
         sqlmodels.discover(tmp_path)
 
 
+def test_a_column_same_as_another_models_takes_its_definition(tmp_path):
+    write_model(tmp_path, "description: x\ncolumns: {n: The number., twice: {same_as: t.other}}\n")
+    write_model(tmp_path, "description: y\ncolumns: {twice: {same_as: t.base}}\n", name="t/other")
+    write_model(tmp_path, "description: z\ncolumns: {twice: Twice it.}\n", name="t/base")
+    models = {m.name: m.doc for m in sqlmodels.discover(tmp_path)}
+    assert dict(models["s.numbers"].columns) == {"n": "The number.", "twice": "Twice it."}
+
+
+@pytest.mark.parametrize(
+    ("other", "message"),
+    [
+        (None, r"numbers\.yml: column twice is same_as t\.other, which has no model file \(.*t/other\.yml\)"),
+        (
+            "description: y\ncolumns: {n: a}\n",
+            r"numbers\.yml: column twice is same_as t\.other, whose file does not",
+        ),
+        (
+            "description: y\ncolumns: {twice: {same_as: s.numbers}}\n",
+            r"t/other\.yml: column twice is same_as s\.numbers, which leads back here",
+        ),
+    ],
+)
+def test_a_same_as_without_a_definition_to_take_says_what_to_change(tmp_path, other, message):
+    write_model(tmp_path, "description: x\ncolumns: {n: a, twice: {same_as: t.other}}\n")
+    write_model(tmp_path, other, name="t/other")
+    with pytest.raises(ModelFileError, match=rf"/{message}"):
+        sqlmodels.load(tmp_path / "s" / "numbers.sql", tmp_path)
+
+
 def test_a_custom_check_that_is_not_one_query_names_the_check(tmp_path):
     write_model(
         tmp_path, "description: x\ncolumns: {n: a}\nchecks: {c: {description: d, sql: select * from t}}\n"
