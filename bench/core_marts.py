@@ -30,15 +30,15 @@ import sqlglot
 from marts import measure  # bench/marts.py: the same side-by-side measurement
 from sqlglot import exp
 
-from connectors.sandbox.hubspot.app import HubSpotConfig
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from connectors.sources import open_sources
 from models import sqlmodels
 from models.engine import make_engine
 from models.reporting import CONFIG_FILE_VAR, TIMEZONE_VAR, reporting_config_from_env, write_config
 from models.sync import run_stream
 from pipelines.demo import sandbox_reporting_toml
+from sandbox.hubspot.app import HubSpotConfig
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 RAISED = 100_000  # HubSpot requests per 10 s: the sync measures the code, not the rate limit
 TIMEZONE = "America/New_York"

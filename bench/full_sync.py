@@ -17,12 +17,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from connectors.sandbox.hubspot.app import HubSpotConfig
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from connectors.sources import open_sources
 from models.engine import make_engine
 from models.sync import run_stream
+from sandbox.hubspot.app import HubSpotConfig
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 RAISED = 100_000  # requests per 10 s
 

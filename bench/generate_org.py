@@ -14,9 +14,9 @@ import resource
 import time
 from datetime import datetime
 
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.org.generate import generate
-from connectors.sandbox.store import Store
+from sandbox.org.config import OrgConfig
+from sandbox.org.generate import generate
+from sandbox.store import Store
 
 
 def main() -> None:

@@ -47,11 +47,11 @@ class OrgSize:
     @property
     def reps(self) -> int:
         # About 25 calls a rep and workday, up to 500 reps: the generator's pool of distinct names
-        # (connectors/sandbox/org/reps.py) runs out past about 800.
+        # (sandbox/org/reps.py) runs out past about 800.
         return min(500, max(24, self.activities // 6_000))
 
     def org_config(self):
-        from connectors.sandbox.org.config import OrgConfig
+        from sandbox.org.config import OrgConfig
 
         return OrgConfig(
             seed=self.seed,
@@ -96,8 +96,8 @@ SYNCED_OBJECTS = {
 
 def _serve(size: OrgSize, authkey: bytes, ready) -> None:
     """The child: start the sandbox, then answer commands until 'stop'."""
-    from connectors.sandbox.hubspot.app import HubSpotConfig
-    from connectors.sandbox.sandbox import Sandbox, SandboxConfig
+    from sandbox.hubspot.app import HubSpotConfig
+    from sandbox.sandbox import Sandbox, SandboxConfig
 
     started = time.perf_counter()
     limits = HubSpotConfig(ten_second_limit=RAISED, search_per_second=RAISED // 10, daily_limit=10**9)

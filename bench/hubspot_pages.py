@@ -22,10 +22,10 @@ import orjson
 import urllib3
 from hubspot.crm.objects.calls import PublicObjectSearchRequest
 
-from connectors.sandbox.hubspot.app import DEFAULT_TOKEN, HubSpotApp, HubSpotConfig
-from connectors.sandbox.hubspot.objects import CALLS, CONTACTS
-from connectors.sandbox.server import EmulatorServer
-from connectors.sandbox.store import Store
+from sandbox.hubspot.app import DEFAULT_TOKEN, HubSpotApp, HubSpotConfig
+from sandbox.hubspot.objects import CALLS, CONTACTS
+from sandbox.server import EmulatorServer
+from sandbox.store import Store
 
 PROPERTIES = ["hs_timestamp", "hs_call_title", "hs_call_duration", "hs_call_direction", "hubspot_owner_id"]
 START = datetime(2025, 1, 1)

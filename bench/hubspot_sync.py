@@ -31,9 +31,9 @@ UNLIMITED = 10**9
 
 
 def _serve(activities: int, real_limits: bool, commands, answers) -> None:
-    from connectors.sandbox.hubspot.app import HubSpotConfig as Limits
-    from connectors.sandbox.org.config import OrgConfig
-    from connectors.sandbox.sandbox import Sandbox, SandboxConfig
+    from sandbox.hubspot.app import HubSpotConfig as Limits
+    from sandbox.org.config import OrgConfig
+    from sandbox.sandbox import Sandbox, SandboxConfig
 
     started = time.perf_counter()
     org = OrgConfig(seed=7, activities=activities, end=datetime(2026, 11, 1))

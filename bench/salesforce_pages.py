@@ -18,8 +18,8 @@ from datetime import datetime
 
 from simple_salesforce import Salesforce
 
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 FIELDS = (
     "Id, OwnerId, WhoId, WhatId, AccountId, Subject, TaskSubtype, CallDisposition, CallDurationInSeconds, "

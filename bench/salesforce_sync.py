@@ -17,9 +17,9 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from connectors.salesforce import SyncSettings, config_from_env, connect, streams
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from connectors.streams import Window
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 EVERYTHING = Window(datetime(2000, 1, 1, tzinfo=UTC))
 

@@ -11,11 +11,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from connectors.sandbox.org.config import OrgConfig
 from pipelines.report.writer import DEFAULT_WEEKS, MAX_WEEKS
+
+if TYPE_CHECKING:  # the sandbox is imported only by the commands that serve it (`sandbox`, `demo`)
+    from sandbox.org.config import OrgConfig
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,6 +51,8 @@ def org_options(command: Callable) -> Callable:
 
     @functools.wraps(command)
     def with_org(*args, seed, reps, teams, days, end, activities, **kwargs):
+        from sandbox.org.config import OrgConfig
+
         try:
             org = OrgConfig(
                 seed=seed, reps=reps, teams=teams, days=days, end=_parse_end(end), activities=activities
@@ -67,7 +72,7 @@ def org_options(command: Callable) -> Callable:
 @click.option("--hubspot-port", default=8080, show_default=True, help="0 picks a free port.")
 def sandbox(org: OrgConfig, salesforce_port: int, hubspot_port: int) -> None:
     """Serve the local CRM sandbox (Salesforce and HubSpot emulators) until interrupted."""
-    from connectors.sandbox.sandbox import Sandbox, SandboxConfig
+    from sandbox.sandbox import Sandbox, SandboxConfig
 
     config = SandboxConfig(org=org, salesforce_port=salesforce_port, hubspot_port=hubspot_port)
     started = time.perf_counter()
@@ -251,11 +256,11 @@ def demo(org: OrgConfig, replace: bool) -> None:
     """Start the CRM sandbox, sync it into a fresh warehouse, build the models and show the result."""
     import dagster as dg
 
-    from connectors.sandbox.sandbox import Sandbox, SandboxConfig
     from pipelines.definitions import build_definitions
     from pipelines.demo import DemoError, demo_warehouse, sandbox_environment
     from pipelines.runs import catch_up
     from pipelines.settings import settings_from_env
+    from sandbox.sandbox import Sandbox, SandboxConfig
 
     try:
         warehouse = demo_warehouse(replace=replace)

@@ -7,17 +7,18 @@ second currency, written as the TOML file a user would write, and invented quart
 (the CSV of BAROMETER_TARGETS_FILE) so that the magic number and the barometer have something to show.
 """
 
+from __future__ import annotations
+
 import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 
-from connectors.sandbox.org.stages import HUBSPOT_CUSTOM, SALESFORCE_CUSTOM_STAGE
-from connectors.sandbox.sandbox import Sandbox
 from models.engine import ENV_VAR as WAREHOUSE_VAR
 from models.engine import PROJECT_ROOT, warehouse_url
 from models.reporting import CONFIG_FILE_VAR
@@ -25,6 +26,9 @@ from models.serving.config import DIR_VAR as PUBLISH_DIR_VAR
 from models.targets import COLUMNS as TARGET_COLUMNS
 from models.targets import TARGETS_FILE_VAR
 from pipelines.settings import START_DATE_VAR
+
+if TYPE_CHECKING:  # the emulator is loaded by the demo's own steps only, not by modules importing constants
+    from sandbox.sandbox import Sandbox
 
 DEFAULT_DEMO_WAREHOUSE = PROJECT_ROOT / "data" / "demo.duckdb"
 SANDBOX_FX_RATES = {"EUR": 1.08}
@@ -70,7 +74,9 @@ def demo_warehouse(*, replace: bool) -> Path:
 
 def sandbox_reporting_toml() -> str:
     """Reporting configuration for the sandbox org: its EUR deals, its custom Salesforce stage and the
-    stages of its second HubSpot pipeline (connectors.sandbox.org.stages)."""
+    stages of its second HubSpot pipeline (sandbox.org.stages)."""
+    from sandbox.org.stages import HUBSPOT_CUSTOM, SALESFORCE_CUSTOM_STAGE
+
     lines = [
         "# Written by `barometer demo` for the sandbox org (models.reporting, BAROMETER_CONFIG_FILE).",
         "",

@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connectors.salesforce import SyncSettings
-from connectors.sandbox.faults import FaultRule
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from connectors.sources import open_sources
 from connectors.streams import Window
 from models.engine import make_engine
 from models.sync import run_stream
+from sandbox.faults import FaultRule
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 END = datetime(2026, 5, 4)
 ORG = OrgConfig(seed=3, reps=10, teams=2, days=150, end=END, activities=8_000)

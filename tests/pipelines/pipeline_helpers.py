@@ -11,8 +11,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from connectors.sandbox.sandbox import Sandbox
 from pipelines.demo import CLEARED_PREFIXES, SANDBOX_VARIABLES, sandbox_reporting_toml
+from sandbox.sandbox import Sandbox
 
 # raw table → sandbox query giving (id, modification time, is_deleted) the way the connectors land them
 SANDBOX_TABLES = {

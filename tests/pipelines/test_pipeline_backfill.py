@@ -9,8 +9,6 @@ import duckdb
 import pytest
 from pipeline_helpers import sandbox_environment
 
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from connectors.sources import open_sources
 from models.engine import make_engine
 from models.reporting import reporting_config_from_env, write_config
@@ -22,6 +20,8 @@ from pipelines.jobs import SYNC_JOB
 from pipelines.resources import ReportingResource, WarehouseResource
 from pipelines.runs import partition_range, run_job
 from pipelines.settings import PipelineSettings
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 END = datetime(2026, 5, 4)  # nothing in the org is modified at or after it
 ORG = OrgConfig(seed=9, reps=6, teams=2, days=60, end=END, activities=1_500)

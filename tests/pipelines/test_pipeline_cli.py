@@ -1,6 +1,8 @@
 """The barometer CLI: `demo` from a fresh checkout as a subprocess, `sync` and `backfill` in-process
-against the sandbox and a Dagster instance under DAGSTER_HOME, and clear failures."""
+against the sandbox and a Dagster instance under DAGSTER_HOME, clear failures, and a `sync` in a fresh
+interpreter that never imports the sandbox package."""
 
+import json
 import os
 import re
 import shutil
@@ -12,17 +14,31 @@ from pathlib import Path
 import duckdb
 import pytest
 from click.testing import CliRunner
-from pipeline_helpers import expected_core_counts, sandbox_environment, table_counts
+from pipeline_helpers import expected_core_counts, sandbox_environment, sandbox_variables, table_counts
 
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from pipelines.cli import main
 from pipelines.demo import sandbox_reporting_toml
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 BAROMETER = Path(sys.executable).with_name("barometer")
 TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
 CORE = ("core.reps", "core.activities", "core.deals", "core.deal_stage_history")
+# `barometer sync --help` and `barometer sync` as a user runs them, then the sandbox modules they loaded.
+SYNC_IN_A_FRESH_INTERPRETER = """
+import json, sys
+from click.testing import CliRunner
+import pipelines.definitions
+from pipelines.cli import main
+runner = CliRunner()
+results = {args: runner.invoke(main, args.split()) for args in ("sync --help", "sync")}
+print(json.dumps({
+    "exit_codes": {args: result.exit_code for args, result in results.items()},
+    "output": results["sync"].output,
+    "sandbox_modules": sorted(m for m in sys.modules if m == "sandbox" or m.startswith("sandbox.")),
+}))
+"""
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -137,3 +153,32 @@ def test_sync_and_backfill_run_against_the_dagster_home_instance_and_fail_clearl
         refused = runner.invoke(main, ["backfill", "--start", start, "--end", start])
     assert refused.exit_code == 1
     assert "BAROMETER_LOAD_MEMORY_LIMIT='most' is not a memory size" in refused.output
+
+
+def test_sync_does_not_import_the_sandbox(box, tmp_path):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    config = tmp_path / "reporting.toml"
+    config.write_text(sandbox_reporting_toml())
+    env = sandbox_variables(
+        box,
+        DAGSTER_HOME=str(home),
+        BAROMETER_WAREHOUSE=str(tmp_path / "warehouse.duckdb"),
+        BAROMETER_START_DATE=(TODAY - timedelta(days=1)).date().isoformat(),
+        BAROMETER_CONFIG_FILE=str(config),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", SYNC_IN_A_FRESH_INTERPRETER],
+        cwd=tmp_path,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    loaded = json.loads(result.stdout.splitlines()[-1])
+    assert loaded["exit_codes"] == {"sync --help": 0, "sync": 0}, loaded["output"]
+    assert "raw: " in loaded["output"]
+    assert loaded["sandbox_modules"] == []

@@ -10,8 +10,6 @@ import duckdb
 import pytest
 from pipeline_helpers import sandbox_environment
 
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from models.model_files import Share, UniqueKey
 from models.sqlmodels import SQL_ROOT, discover
 from pipelines.definitions import build_definitions
@@ -19,6 +17,8 @@ from pipelines.jobs import CHECK_JOB
 from pipelines.resources import ReportingResource, WarehouseResource
 from pipelines.runs import catch_up, run_job
 from pipelines.settings import PipelineSettings
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 MIDNIGHT = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
 # Long enough for deals closed in two quarters.

@@ -24,8 +24,6 @@ from pipeline_helpers import column_schema, sandbox_environment
 from postgres_server import postgres_server
 from sqlalchemy.engine import make_url
 
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from models.engine import make_engine
 from models.serving import PublishConfigError, ServingConfig, publish
 from models.sqlmodels import SQL_ROOT, discover
@@ -38,6 +36,8 @@ from pipelines.publish_assets import SERVING_KEY, blocking_checks, published_tab
 from pipelines.resources import PublishResource, ReportingResource, WarehouseResource
 from pipelines.runs import catch_up, run_job
 from pipelines.settings import PipelineSettings
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 HERE = Path(__file__).resolve().parent
 BI_DOC = HERE.parents[1] / "docs" / "bi.md"

@@ -25,8 +25,6 @@ from pipeline_helpers import sandbox_environment
 
 from connectors.hubspot import specs as hubspot_specs
 from connectors.salesforce import specs as salesforce_specs
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from models import sqlmodels
 from models.engine import make_engine
 from models.raw import ensure_tables
@@ -42,6 +40,8 @@ from pipelines.report_assets import REPORT_KEY
 from pipelines.resources import ReportingResource, WarehouseResource
 from pipelines.runs import catch_up
 from pipelines.settings import PipelineSettings
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")

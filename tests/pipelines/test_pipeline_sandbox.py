@@ -16,8 +16,6 @@ from pipeline_helpers import (
     warehouse_state,
 )
 
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from models.engine import make_engine
 from pipelines.definitions import build_definitions
 from pipelines.extract_assets import reconciliation
@@ -26,6 +24,8 @@ from pipelines.partitions import loaded_until
 from pipelines.resources import ReportingResource, WarehouseResource
 from pipelines.runs import catch_up, run_job
 from pipelines.settings import PipelineSettings
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 MIDNIGHT = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
 ORG = OrgConfig(seed=5, reps=6, teams=2, days=40, end=MIDNIGHT - timedelta(days=1), activities=1_500)

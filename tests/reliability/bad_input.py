@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from connectors.sandbox.faults import PageTamper
+from sandbox.faults import PageTamper
 
 MB = 1024 * 1024
 HUGE = "x" * MB

@@ -9,8 +9,6 @@ import dagster as dg
 import duckdb
 from pipeline_helpers import sandbox_environment
 
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox
 from models import sqlmodels
 from models.model_files import UniqueKey
 from pipelines.definitions import build_definitions
@@ -18,6 +16,8 @@ from pipelines.extract_assets import stream_catalog
 from pipelines.resources import ReportingResource, WarehouseResource
 from pipelines.runs import RunOutcome, catch_up
 from pipelines.settings import PipelineSettings
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox
 
 MIDNIGHT = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
 SETTINGS = PipelineSettings(start_date=(MIDNIGHT - timedelta(days=2)).date())

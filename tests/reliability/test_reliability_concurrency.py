@@ -22,8 +22,8 @@ from reliability_pipeline import (
     small_org,
 )
 
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from pipelines.demo import CLEARED_PREFIXES, sandbox_reporting_toml
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 BAROMETER = Path(sys.executable).with_name("barometer")

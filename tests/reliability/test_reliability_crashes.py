@@ -33,10 +33,10 @@ from reliability_pipeline import (
     small_org,
 )
 
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from models.sync import ABANDONED
 from pipelines.demo import CLEARED_PREFIXES, sandbox_reporting_toml
 from pipelines.runs import RUN_LOCK_TAG
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIALS = 20

@@ -14,13 +14,13 @@ import duckdb
 import pytest
 from pipeline_helpers import sandbox_environment
 
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from pipelines.definitions import build_definitions
 from pipelines.demo import sandbox_reporting_toml
 from pipelines.resources import ReportingResource, WarehouseResource
 from pipelines.runs import RunOutcome, catch_up
 from pipelines.settings import PipelineSettings
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 MIDNIGHT = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
 ORG = OrgConfig(seed=29, reps=6, teams=2, days=40, end=MIDNIGHT - timedelta(days=1), activities=1_500)

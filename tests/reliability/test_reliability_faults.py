@@ -20,8 +20,8 @@ from reliability_pipeline import (
 )
 
 from connectors import hubspot, salesforce
-from connectors.sandbox.faults import FaultKind, FaultRule
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
+from sandbox.faults import FaultKind, FaultRule
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 ORG = small_org(seed=41)
 # Which request fails, and how, depends only on (seed, endpoint, n-th request to it), so every run of

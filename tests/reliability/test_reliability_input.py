@@ -40,9 +40,6 @@ from connectors.salesforce import SyncSettings
 from connectors.salesforce.errors import RetriesExhaustedError
 from connectors.salesforce.mapping import map_csv, read_bulk_csv
 from connectors.salesforce.specs import OPPORTUNITY as OPPORTUNITY_SPEC
-from connectors.sandbox.faults import PageTamper
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from connectors.sources import open_sources
 from models.engine import make_engine
 from models.sync import run_stream
@@ -52,6 +49,9 @@ from pipelines.extract_assets import NOTHING_REJECTED
 from pipelines.resources import ReportingResource, WarehouseResource
 from pipelines.runs import RunOutcome, catch_up
 from pipelines.settings import PipelineSettings
+from sandbox.faults import PageTamper
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 MIDNIGHT = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
 ORG = OrgConfig(seed=23, reps=6, teams=2, days=40, end=MIDNIGHT - timedelta(days=1), activities=1_500)

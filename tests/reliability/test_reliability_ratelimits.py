@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import pytest
 
 from connectors.hubspot import settings as client_defaults
-from connectors.sandbox.hubspot.app import HubSpotConfig
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from connectors.sources import open_sources
 from models.engine import make_engine
 from models.sync import run_stream
+from sandbox.hubspot.app import HubSpotConfig
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 REAL_LIMITS = HubSpotConfig()  # the sandbox's defaults: HubSpot's documented private-app limits
 SEARCH = "hubspot.objects.search"

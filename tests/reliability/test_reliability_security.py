@@ -31,18 +31,18 @@ from connectors.hubspot.errors import AuthenticationError as HubSpotAuthenticati
 from connectors.hubspot.streams import streams as hubspot_streams
 from connectors.salesforce import SyncSettings
 from connectors.salesforce.errors import AuthenticationError as SalesforceAuthenticationError
-from connectors.sandbox.faults import FaultKind, FaultRule
-from connectors.sandbox.hubspot.app import HubSpotConfig
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.salesforce.app import SalesforceConfig
-from connectors.sandbox.salesforce.auth import SalesforceCredentials
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from connectors.sources import open_sources
 from models.engine import make_engine
 from models.reporting import ReportingConfig, ReportingConfigError, reporting_config_from_env, write_config
 from models.sync import run_stream
 from pipelines.demo import sandbox_reporting_toml
 from pipelines.settings import PipelineSettingsError, settings_from_env
+from sandbox.faults import FaultKind, FaultRule
+from sandbox.hubspot.app import HubSpotConfig
+from sandbox.org.config import OrgConfig
+from sandbox.salesforce.app import SalesforceConfig
+from sandbox.salesforce.auth import SalesforceCredentials
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 BAROMETER = Path(sys.executable).with_name("barometer")

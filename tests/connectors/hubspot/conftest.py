@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hubspot_helpers import ORG, quick_sandbox
 
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from connectors.hubspot import HubSpotConfig, config_from_env, streams
-from connectors.sandbox.hubspot.app import HubSpotConfig as EmulatorLimits
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from connectors.streams import Page, Reject, Window
+from sandbox.hubspot.app import HubSpotConfig as EmulatorLimits
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 # ~1,250 calls (250 sharing one hs_lastmodifieddate), ~350 meetings, ~150 deals, owners without e-mail,
 # archived records of every type, hostile text: every awkward case, in a few seconds of syncing.

@@ -12,7 +12,7 @@ import pytest
 from hubspot_helpers import EVERYTHING, hubspot_config, quick_config, run
 
 from connectors.hubspot import RetriesExhausted, streams
-from connectors.sandbox.faults import FaultKind, FaultRule
+from sandbox.faults import FaultKind, FaultRule
 
 
 def sync_everything(box) -> tuple[dict[str, list[dict]], int]:

@@ -11,9 +11,9 @@ import pytest
 from hubspot_helpers import EVERYTHING, ORG, hubspot_config, naive, quick_config, run, store
 
 from connectors.hubspot import config_from_env, settings, streams
-from connectors.sandbox.hubspot import objects as emulated
-from connectors.sandbox.hubspot.app import HubSpotConfig as EmulatorLimits
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
+from sandbox.hubspot import objects as emulated
+from sandbox.hubspot.app import HubSpotConfig as EmulatorLimits
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hubspot_helpers import quick_config, quick_sandbox, run, store, stream_named
 
-from connectors.sandbox.hubspot.objects import CALLS
 from connectors.streams import Window
+from sandbox.hubspot.objects import CALLS
 
 MS = timedelta(milliseconds=1)
 

@@ -7,7 +7,7 @@ import pytest
 from salesforce_helpers import FAST, ORG, password_env
 
 from connectors.salesforce import SalesforceConfig, config_from_env, connect
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,9 @@ import pyarrow.compute as pc
 
 from connectors.salesforce import SyncSettings
 from connectors.salesforce.specs import EXTRACTIONS, Extraction
-from connectors.sandbox.org.config import OrgConfig
-from connectors.sandbox.sandbox import Sandbox
 from connectors.streams import IS_DELETED, RAW, SOURCE_UPDATED_AT, Page, Window
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox
 
 # ~6,000 Tasks, 2,500 of them sharing one SystemModstamp (the generator's mass update).
 ORG = OrgConfig(seed=11, reps=12, teams=2, days=120, end=datetime(2026, 6, 1), activities=12_000)

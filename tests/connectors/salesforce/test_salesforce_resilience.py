@@ -33,9 +33,9 @@ from connectors.salesforce import (
     streams,
 )
 from connectors.salesforce.specs import EXTRACTIONS
-from connectors.sandbox.faults import FaultKind, FaultRule
-from connectors.sandbox.salesforce.app import SalesforceConfig as EmulatorConfig
-from connectors.sandbox.sandbox import Sandbox, SandboxConfig
+from sandbox.faults import FaultKind, FaultRule
+from sandbox.salesforce.app import SalesforceConfig as EmulatorConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
 
 BULK = replace(FAST, bulk_threshold=1_000, bulk_max_records=1_000, page_rows=600)
 # Small pages: many requests, so that 10% of them failing means dozens of faults.

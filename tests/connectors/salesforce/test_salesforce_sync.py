@@ -208,7 +208,7 @@ def test_a_large_window_needs_fewer_calls_over_bulk(sandbox, open_client):
 
 
 def test_a_failing_bulk_job_falls_back_to_rest(sandbox, open_client):
-    from connectors.sandbox.faults import FaultKind, FaultRule
+    from sandbox.faults import FaultKind, FaultRule
 
     client = open_client(settings=replace(BULK, max_attempts=2))
     expected = store_rows(sandbox, BY_NAME["salesforce.task"])

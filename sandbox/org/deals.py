@@ -1,0 +1,213 @@
+"""Deals: which first meetings open one, what each is worth, how it walks through its pipeline's
+stages and when it is won or lost."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from sandbox.org.activities import crm_at
+from sandbox.org.config import OrgConfig
+from sandbox.org.idmap import choose, run_ends, run_starts
+from sandbox.org.model import (
+    EUR,
+    HELD_OUTCOMES,
+    INBOUND,
+    NEVER,
+    PIPELINE_HUBSPOT_CUSTOM,
+    PIPELINE_HUBSPOT_DEFAULT,
+    PIPELINE_SALESFORCE,
+    PIPELINES,
+    USD,
+    Deals,
+    Meetings,
+    StageRows,
+)
+from sandbox.org.reps import Roster, team
+from sandbox.org.stages import Pipeline
+from sandbox.org.timeline import MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE
+
+EUR_PER_USD = 1 / 1.08
+CUSTOM_PIPELINE_SHARE = 0.1  # of HubSpot deals
+EDITED_SHARE = 0.3  # deals whose amount or expected close changed between stage changes
+
+
+def open_deals(
+    config: OrgConfig, roster: Roster, rng: np.random.Generator, end_ms: int, meetings: Meetings
+) -> tuple[Deals, StageRows]:
+    """The first held meeting with a prospect opens a deal with the meeting rep's deal rate; the deal
+    then runs its course. Deals are in creation order."""
+    first = _first_held_meetings(meetings, end_ms)
+    first = first[rng.random(len(first)) < roster.deal[meetings.rep[first]]]
+    created = meetings.start_ms[first] + meetings.minutes[first] * MS_PER_MINUTE
+    created += rng.integers(15 * MS_PER_MINUTE, 30 * MS_PER_HOUR, len(first))
+    keep = created < end_ms - MS_PER_HOUR
+    order = np.argsort(created[keep], kind="stable")
+    first, created = first[keep][order], created[keep][order]
+
+    n = len(first)
+    rep = meetings.rep[first]
+    crm = crm_at(roster, rep, created)
+    team_of = roster.team[rep]
+    teams = [team(t) for t in range(int(roster.team.max()) + 1)]
+    cycle_median = np.array([t.cycle_median_days for t in teams])[team_of]
+    won = rng.random(n) < roster.win[rep]
+    cycle = cycle_lengths(rng, cycle_median, won)
+    currency = _currencies(config, rng, crm)
+    amount = amounts(rng, np.array([t.amount_median for t in teams])[team_of])
+    amount = np.where(
+        currency == EUR, np.maximum(np.round(amount * EUR_PER_USD / 50.0) * 50.0, 500.0), amount
+    )
+    pipeline = _pipelines(config, rng, crm)
+    stages, close_ms = _walk_pipelines(rng, pipeline, created, cycle, won, end_ms)
+    last = run_ends(stages.deal)  # every deal has its first stage row: created before the end
+    is_closed = close_ms < end_ms
+    deals = Deals(
+        rep=rep,
+        prospect=meetings.prospect[first],
+        contact=meetings.contact[first],
+        inbound=meetings.source[first] == INBOUND,
+        created_ms=created,
+        crm=crm,
+        pipeline=pipeline,
+        amount=amount,
+        amount_before_edit=amount,
+        currency=currency,
+        expected_close_ms=created + (cycle_median * rng.lognormal(0.0, 0.3, n) * MS_PER_DAY).astype(np.int64),
+        expected_close_before_edit_ms=np.zeros(n, dtype=np.int64),
+        edit_ms=np.full(n, NEVER),
+        close_ms=close_ms,
+        is_closed=is_closed,
+        is_won=won,
+        position=stages.position[last],
+        modified_ms=stages.entered_ms[last],
+    )
+    return _edit_between_stages(rng, deals, stages, end_ms), stages
+
+
+def _first_held_meetings(meetings: Meetings, end_ms: int) -> np.ndarray:
+    held = np.flatnonzero(np.isin(meetings.outcome, HELD_OUTCOMES) & (meetings.start_ms < end_ms))
+    by_prospect = held[np.lexsort((meetings.start_ms[held], meetings.prospect[held]))]
+    return by_prospect[run_starts(meetings.prospect[by_prospect])]
+
+
+def _currencies(config: OrgConfig, rng: np.random.Generator, crm: np.ndarray) -> np.ndarray:
+    """EUR for `eur_share` of the deals, and a few in each CRM even in small orgs."""
+    currency = np.full(len(crm), USD)
+    if config.eur_share > 0:
+        for side in (0, 1):
+            members = np.flatnonzero(crm == side)
+            k = max(min(config.awkward_min, len(members)), round(config.eur_share * len(members)))
+            currency[choose(rng, members, k)] = EUR
+    return currency
+
+
+def _pipelines(config: OrgConfig, rng: np.random.Generator, crm: np.ndarray) -> np.ndarray:
+    """Salesforce deals in its stages; HubSpot deals in the default pipeline, some in a custom one."""
+    pipeline = np.where(crm == 0, PIPELINE_SALESFORCE, PIPELINE_HUBSPOT_DEFAULT)
+    hubspot = np.flatnonzero(crm == 1)
+    k = max(config.awkward_min, round(CUSTOM_PIPELINE_SHARE * len(hubspot)))
+    pipeline[choose(rng, hubspot, k)] = PIPELINE_HUBSPOT_CUSTOM
+    return pipeline
+
+
+def _walk_pipelines(
+    rng: np.random.Generator,
+    pipeline: np.ndarray,
+    created: np.ndarray,
+    cycle: np.ndarray,
+    won: np.ndarray,
+    end_ms: int,
+) -> tuple[StageRows, np.ndarray]:
+    """Stage entries of every deal up to the end of the history, and when each deal closes."""
+    walks, close_ms = [], np.zeros(len(created), dtype=np.int64)
+    for index, pipe in enumerate(PIPELINES):
+        members = np.flatnonzero(pipeline == index)
+        walk = walk_stages(rng, pipe, created[members], cycle[members], won[members])
+        walks.append(replace(walk, deal=members[walk.deal]))
+        close_ms[members] = walk_close(pipe, created[members], cycle[members])
+    rows = walks[0]
+    for walk in walks[1:]:
+        rows.extend(walk)
+    kept = rows.entered_ms < end_ms
+    order = np.lexsort((rows.entered_ms[kept], rows.deal[kept]))
+    return StageRows(
+        rows.deal[kept][order], rows.position[kept][order], rows.entered_ms[kept][order]
+    ), close_ms
+
+
+def walk_close(pipeline: Pipeline, created_ms: np.ndarray, cycle_ms: np.ndarray) -> np.ndarray:
+    """When deals close: after their cycle (+ the number of open stages, see `walk_stages`)."""
+    return created_ms + cycle_ms.astype(np.int64) + len(pipeline.open_stages)
+
+
+def walk_stages(
+    rng: np.random.Generator,
+    pipeline: Pipeline,
+    created_ms: np.ndarray,
+    cycle_ms: np.ndarray,
+    won: np.ndarray,
+) -> StageRows:
+    """Won deals pass each open stage with the stage's `visit` chance; lost deals drop out after
+    reaching an open stage (early stages more likely) and pass the stages before it the same way.
+    The cycle is split between the stages passed in random proportions; the closing stage is
+    entered at `walk_close`. Positions index `pipeline.stages` (open stages, then won, then lost)."""
+    n, k = len(created_ms), len(pipeline.open_stages)
+    visit = np.array([s.visit for s in pipeline.open_stages])
+    passed = rng.random((n, k)) < visit
+    reach_weights = 0.7 ** np.arange(k)
+    reached = rng.choice(k, n, p=reach_weights / reach_weights.sum())
+    positions = np.arange(k)
+    lost_path = (positions[None, :] <= reached[:, None]) & (passed | (positions[None, :] == reached[:, None]))
+    passed = np.where(won[:, None], passed, lost_path)
+    passed[:, 0] = True
+
+    share = rng.exponential(1.0, (n, k)) * passed
+    share /= share.sum(axis=1, keepdims=True)
+    gaps = share * cycle_ms[:, None]
+    # Entry = creation + time spent in the earlier stages; +position keeps entries strictly increasing.
+    entered = created_ms[:, None] + (np.cumsum(gaps, axis=1) - gaps).astype(np.int64) + positions[None, :]
+
+    deal, position = np.nonzero(passed)
+    deal = np.concatenate([deal, np.arange(n)])
+    position = np.concatenate([position, np.where(won, k, k + 1)])
+    entered_ms = np.concatenate([entered[np.nonzero(passed)], walk_close(pipeline, created_ms, cycle_ms)])
+    order = np.lexsort((entered_ms, deal))
+    return StageRows(deal[order], position[order], entered_ms[order])
+
+
+def _edit_between_stages(rng: np.random.Generator, deals: Deals, stages: StageRows, end_ms: int) -> Deals:
+    """Some deals had their amount and/or expected close changed while sitting in a stage: the
+    values before that moment differ from the final ones (Salesforce records a history row)."""
+    n = deals.size
+    first, last = run_starts(stages.deal), run_ends(stages.deal)
+    open_rows = last - first + np.where(deals.is_closed, 0, 1)  # rows before the closing one
+    edited = (rng.random(n) < EDITED_SHARE) & (open_rows > 0)
+    row = first + (rng.random(n) * np.maximum(open_rows, 1)).astype(np.int64)
+    until = np.where(deals.is_closed, deals.close_ms, end_ms - 1)
+    next_ms = np.where(row < last, stages.entered_ms[np.minimum(row + 1, len(stages.entered_ms) - 1)], until)
+    gap = np.maximum(next_ms - stages.entered_ms[row] - 2, 0)
+    edit_ms = np.where(edited, stages.entered_ms[row] + 1 + (rng.random(n) * gap).astype(np.int64), NEVER)
+    kind = rng.integers(0, 3, n)  # 0 amount, 1 expected close, 2 both
+    amount_before = np.round(deals.amount * rng.uniform(0.6, 1.4, n) / 50) * 50
+    close_before = deals.expected_close_ms + rng.integers(-20, 45, n) * MS_PER_DAY
+    return replace(
+        deals,
+        edit_ms=edit_ms,
+        amount_before_edit=np.where(edited & (kind != 1), amount_before, deals.amount),
+        expected_close_before_edit_ms=np.where(edited & (kind != 0), close_before, deals.expected_close_ms),
+        modified_ms=np.maximum(deals.modified_ms, np.where(edited, edit_ms, 0)),
+    )
+
+
+def cycle_lengths(rng: np.random.Generator, median_days: np.ndarray, won: np.ndarray) -> np.ndarray:
+    """Days-to-close in ms: lognormal around the team's median; lost deals die sooner."""
+    days = median_days * rng.lognormal(0.0, 0.55, len(median_days))
+    days = np.where(won, days, days * rng.uniform(0.3, 1.0, len(days)))
+    return np.maximum(days * MS_PER_DAY, 6 * MS_PER_HOUR)
+
+
+def amounts(rng: np.random.Generator, median: np.ndarray) -> np.ndarray:
+    """Deal sizes: lognormal around the team's median, rounded to 50."""
+    return np.maximum(np.round(median * rng.lognormal(0.0, 0.7, len(median)) / 50.0) * 50.0, 500.0)
