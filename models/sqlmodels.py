@@ -1,9 +1,11 @@
 """The SQL models: every `sql/<schema>/<table>.sql` file is one SELECT that builds table `<schema>.<table>`
 (a view for the staging models, VIEW_SCHEMAS).
 
-`discover` reads the files and the tables each SELECT reads (parsed with sqlglot, CTE names left out)
-and orders them so a model comes after the models it reads; `materialize` (re)creates one table or view
-in one transaction and documents its columns from `models.core_docs`; `build` does them all.
+`discover` reads the files, each with its model file `<table>.yml` beside it (models.model_files: the
+description, column definitions and tests), and the tables each SELECT reads (parsed with sqlglot, CTE
+names left out), and orders them so a model comes after the models it reads; `materialize` (re)creates
+one table or view in one transaction and writes its model file's definitions as comments; `build` does
+them all.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from models.core_docs import DOCS
+from models.model_files import ModelFile, model_file_path, read_model_file
+from models.model_files import SqlModelError as SqlModelError  # raised here too; callers import it here
 from models.raw import quote
 
 SQL_ROOT = Path(__file__).resolve().parents[1] / "sql"
@@ -35,11 +38,6 @@ FROM_CORE = ("intermediate", "marts")
 VIEW_SCHEMAS = frozenset({"staging"})
 
 
-class SqlModelError(ValueError):
-    """A SQL model file is unusable (unreadable, not one SELECT, a dependency cycle); the message names
-    the file and what to change."""
-
-
 @dataclass(frozen=True)
 class SqlModel:
     name: str  # "core.activities"
@@ -48,6 +46,7 @@ class SqlModel:
     path: Path
     sql: str
     dependencies: frozenset[str]  # qualified tables the SELECT reads, CTE names excluded
+    doc: ModelFile | None = None  # the model file <table>.yml beside the SQL, if there is one
 
 
 def discover(root: Path = SQL_ROOT) -> list[SqlModel]:
@@ -79,7 +78,20 @@ def load(path: Path, root: Path = SQL_ROOT) -> SqlModel:
         path=path,
         sql=sql,
         dependencies=dependencies(sql, where=where),
+        doc=_model_file(path, root),
     )
+
+
+def _model_file(sql_path: Path, root: Path) -> ModelFile | None:
+    """The model file beside `sql_path`, its custom checks' SQL parsed; None when there is none."""
+    path = model_file_path(sql_path)
+    if not path.exists():
+        return None
+    where = _display(path, root)
+    doc = read_model_file(path, where)
+    for check in doc.checks:
+        dependencies(check.sql, where=f"{where} (checks: {check.name})")
+    return doc
 
 
 def dependencies(sql: str, *, where: str = "<sql>") -> frozenset[str]:
@@ -229,24 +241,26 @@ def _drop_other_kind(conn: sa.Connection, model: SqlModel, kind: str) -> None:
 
 
 def _comment(conn: sa.Connection, model: SqlModel) -> None:
-    doc = DOCS.get(model.name)
+    """The model file's description and column definitions as comments; fails (rolling the build back)
+    when its columns are not exactly the ones the SQL produced."""
+    doc = model.doc
     if doc is None:
         return
-    columns = {
+    produced = [
         name
         for (name,) in conn.execute(
             sa.text(
                 "select column_name from duckdb_columns() where database_name = current_database() "
-                "and schema_name = :schema and table_name = :table"
+                "and schema_name = :schema and table_name = :table order by column_index"
             ),
             {"schema": model.schema, "table": model.table},
         ).all()
-    }
-    documented = [name for name in doc.columns if name in columns]
+    ]
+    doc.require_columns(produced, _display(doc.path, model.path.parents[1]))
     table = sa.Table(
         model.table,
         sa.MetaData(),
-        *(sa.Column(name, sa.types.NullType(), comment=doc.columns[name]) for name in documented),
+        *(sa.Column(name, sa.types.NullType(), comment=text) for name, text in doc.columns.items()),
         schema=model.schema,
         comment=doc.description,
     )

@@ -1,8 +1,11 @@
 """Data-quality checks, written as queries for offending rows: a check passes when its query returns none,
 and reports how many there are with a sample. Each is attached to the table it judges and runs once
 that table and every table it reads are built; a check whose tables no asset builds is left out.
-The marts' checks are derived from MARTS (each mart's key and share columns) beside the
-reconciliations of their totals with core (RECONCILIATIONS).
+
+The checks are declared in the models' own files (`sql/<schema>/<table>.yml`, models.model_files): its
+generic `tests:` (unique_key, not_null, accepted_values, relationships, share) become queries here, its
+custom `checks:` are queries already. `model_checks` turns them into QueryChecks and
+`data_quality_checks` into one Dagster multi-asset check.
 
 Three more checks live with their assets: fetched = loaded + rejected and nothing rejected
 (extract_assets), and the row-count drop (sql_assets). `source_freshness` checks that each stream's
@@ -16,12 +19,24 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import sqlalchemy as sa
 
+from models.model_files import (
+    AcceptedValues,
+    ModelFileError,
+    NotNull,
+    Relationship,
+    Share,
+    SqlCheck,
+    Test,
+    UniqueKey,
+)
+from models.sqlmodels import SqlModel, dependencies
 from pipelines.extract_assets import WAREHOUSE_POOL, CatalogStream, landing_table_key
 from pipelines.partitions import loaded_until
 from pipelines.sql_assets import model_key
 
 SAMPLE_ROWS = 10
 FRESH = "fresh"
+SEVERITY = {"error": dg.AssetCheckSeverity.ERROR, "warn": dg.AssetCheckSeverity.WARN}
 
 
 @dataclass(frozen=True)
@@ -38,7 +53,47 @@ class QueryCheck:
         return dg.AssetCheckKey(model_key(self.table), self.name)
 
 
-def unique_key(table: str, *columns: str) -> QueryCheck:
+def model_checks(models: Iterable[SqlModel]) -> tuple[QueryCheck, ...]:
+    """The tests and checks of every model's file, in model order, then file order."""
+    found: list[QueryCheck] = []
+    for model in models:
+        if model.doc is None:
+            continue
+        checks = [query_check(model.name, item) for item in (*model.doc.tests, *model.doc.checks)]
+        names = [check.name for check in checks]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ModelFileError(
+                f"{model.doc.path}: two checks of {model.name} are named {', '.join(twice)}; rename the "
+                "custom check under checks: (generic tests are named after their column)"
+            )
+        found.extend(checks)
+    return tuple(found)
+
+
+def query_check(table: str, item: Test | SqlCheck) -> QueryCheck:
+    """The query for one test or custom check of `table`'s model file."""
+    severity = SEVERITY[item.severity]
+    match item:
+        case UniqueKey(columns=columns):
+            return unique_key(table, *columns, severity=severity)
+        case NotNull(column=column):
+            return not_null(table, column, severity=severity)
+        case AcceptedValues(column=column, values=values):
+            return accepted_values(table, column, values, severity=severity)
+        case Relationship(column=column, to=parent, field=field):
+            return no_orphans(table, column, parent, field, severity=severity)
+        case Share(column=column):
+            return share_within_unit(table, column, severity=severity)
+        case SqlCheck(name=name, description=description, sql=sql):
+            reads = tuple(sorted(dependencies(sql, where=f"{table} check {name}") - {table}))
+            return QueryCheck(table, name, description, sql, reads=reads, severity=severity)
+    raise TypeError(f"not a model-file test: {item!r}")
+
+
+def unique_key(
+    table: str, *columns: str, severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR
+) -> QueryCheck:
     cols = ", ".join(columns)
     return QueryCheck(
         table,
@@ -46,13 +101,50 @@ def unique_key(table: str, *columns: str) -> QueryCheck:
         f"No two rows share ({cols}).",
         f"select {cols}, count(*) as copies from {table} "
         f"group by {cols} having count(*) > 1 order by copies desc",
+        severity=severity,
     )
 
 
-def no_orphans(table: str, column: str, parent: str, parent_column: str) -> QueryCheck:
-    """A warning, not an error: an orphan (an owner missing from the CRM's users, a task on an opportunity
-    the integration user cannot see) leaves every figure right, only without the parent's details, so it
-    is reported without stopping a publication."""
+def not_null(
+    table: str, column: str, severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR
+) -> QueryCheck:
+    return QueryCheck(
+        table,
+        f"{column}_not_null",
+        f"Every row has a {column}.",
+        f"select count(*) as rows from {table} where {column} is null having count(*) > 0",
+        severity=severity,
+    )
+
+
+def accepted_values(
+    table: str,
+    column: str,
+    values: Iterable[str],
+    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
+) -> QueryCheck:
+    values = tuple(values)
+    listed = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
+    return QueryCheck(
+        table,
+        f"{column}_accepted_values",
+        f"Every non-NULL {column} is one of {', '.join(values)}.",
+        f"select {column}, count(*) as rows from {table} "
+        f"where cast({column} as varchar) not in ({listed}) group by all order by rows desc",
+        severity=severity,
+    )
+
+
+def no_orphans(
+    table: str,
+    column: str,
+    parent: str,
+    parent_column: str,
+    severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR,
+) -> QueryCheck:
+    """The model files declare these `severity: warn`: an orphan (an owner missing from the CRM's users,
+    a task on an opportunity the integration user cannot see) leaves every figure right, only without
+    the parent's details, so it is reported without stopping a publication."""
     return QueryCheck(
         table,
         f"{column}_in_{parent.split('.')[-1]}",
@@ -62,160 +154,27 @@ def no_orphans(table: str, column: str, parent: str, parent_column: str) -> Quer
         f"(select 1 from {parent} as p where p.{parent_column} = child.{column}) "
         "group by all order by rows desc",
         reads=(parent,),
-        severity=dg.AssetCheckSeverity.WARN,
+        severity=severity,
     )
 
 
-@dataclass(frozen=True)
-class MartRules:
-    key: tuple[str, ...]  # the grain: one row per value
-    shares: tuple[str, ...] = ()  # ratios of a part to its whole: within [0, 1] or NULL
-
-
-# The grain and the share-type ratios of each mart (KPI contract, section 3). Ratios that are not shares
-# are left out: appointment_rate = meetings_booked / connected_calls can exceed 1 (meetings are booked
-# without a call too).
-MARTS: dict[str, MartRules] = {
-    "marts.rep_daily_activity": MartRules(("rep_id", "activity_date"), ("connect_rate",)),
-    "marts.rep_weekly_scorecard": MartRules(("rep_id", "week_start"), ("win_rate",)),
-    "marts.funnel_monthly": MartRules(
-        ("rep_id", "cohort_month"), ("appointment_to_proposal_rate", "proposal_to_win_rate")
-    ),
-    "marts.rep_peer_comparison": MartRules(("rep_id", "quarter_start"), ("win_rate", "team_win_rate")),
-    "marts.deal_facts": MartRules(("deal_id",)),
-}
-
-
-def share_within_unit(table: str, column: str) -> QueryCheck:
+def share_within_unit(
+    table: str, column: str, severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR
+) -> QueryCheck:
+    """A ratio of a part to its whole. Ratios that are not shares are not declared: appointment_rate =
+    meetings_booked / connected_calls can exceed 1 (meetings are booked without a call too)."""
     return QueryCheck(
         table,
         f"{column}_within_0_1",
         f"Every non-NULL {column} is a share: between 0 and 1.",
         f"select {column}, count(*) as rows from {table} where {column} < 0 or {column} > 1 "
         "group by all order by rows desc",
+        severity=severity,
     )
-
-
-def mart_rule_checks(marts: Mapping[str, MartRules] = MARTS) -> tuple[QueryCheck, ...]:
-    """Per mart: its key is unique, each share within [0, 1]."""
-    return tuple(
-        check
-        for table, rules in marts.items()
-        for check in (unique_key(table, *rules.key), *(share_within_unit(table, c) for c in rules.shares))
-    )
-
-
-def _as_of_date(mart: str) -> str:
-    """The mart's as-of date: its as_of (the build's) as a reporting-timezone date (config.build)."""
-    return (
-        "(select cast(timezone((select timezone from config.build), "
-        f"(select max(as_of) from {mart})) as date))"
-    )
-
-
-def _counted_deals(mart: str) -> str:
-    """The live core deals with a rep closed on or before the mart's as-of date: the deals_won,
-    deals_lost and revenue_won of the rep marts (KPI contract, section 3)."""
-    return (
-        "select * from core.deals where not is_deleted and rep_id is not null "
-        f"and closed_on <= {_as_of_date(mart)}"
-    )
-
-
-# Totals of the marts against core (KPI contract, section 3): one offending row per mismatch.
-RECONCILIATIONS: tuple[QueryCheck, ...] = (
-    QueryCheck(
-        "marts.rep_weekly_scorecard",
-        "totals_reconcile_with_core",
-        "The sums of revenue_won (within a cent per row), deals_won and deals_lost equal core.deals' "
-        "over the live won / lost deals with a rep closed on or before the as-of date.",
-        "with mart as (select coalesce(sum(revenue_won), 0) as revenue_won, coalesce(sum(deals_won), 0) "
-        "as deals_won, coalesce(sum(deals_lost), 0) as deals_lost, count(*) as rows "
-        "from marts.rep_weekly_scorecard), "
-        "core as (select coalesce(sum(amount_reporting) filter (where is_won), 0) as revenue_won, "
-        "count(*) filter (where is_won) as deals_won, count(*) filter (where not is_won) as deals_lost "
-        f"from ({_counted_deals('marts.rep_weekly_scorecard')})) "
-        "select mart.revenue_won as mart_revenue_won, core.revenue_won as core_revenue_won, "
-        "mart.deals_won as mart_deals_won, core.deals_won as core_deals_won, "
-        "mart.deals_lost as mart_deals_lost, core.deals_lost as core_deals_lost, 1 as mismatches "
-        "from mart cross join core where abs(mart.revenue_won - core.revenue_won) > 0.01 * mart.rows "
-        "or mart.deals_won <> core.deals_won or mart.deals_lost <> core.deals_lost",
-        reads=("core.deals", "config.build"),
-    ),
-    QueryCheck(
-        "marts.rep_peer_comparison",
-        "deals_reconcile_with_core",
-        "Per quarter, the sums of deals_won and deals_lost equal core.deals' over the live won / lost "
-        "deals with a rep closed in the quarter on or before the as-of date.",
-        "with mart as (select quarter_start, sum(deals_won) as deals_won, sum(deals_lost) as deals_lost "
-        "from marts.rep_peer_comparison group by 1), "
-        "core as (select cast(date_trunc('quarter', closed_on) as date) as quarter_start, "
-        "count(*) filter (where is_won) as deals_won, count(*) filter (where not is_won) as deals_lost "
-        f"from ({_counted_deals('marts.rep_peer_comparison')}) group by 1) "
-        "select coalesce(mart.quarter_start, core.quarter_start) as quarter_start, "
-        "mart.deals_won as mart_deals_won, core.deals_won as core_deals_won, "
-        "mart.deals_lost as mart_deals_lost, core.deals_lost as core_deals_lost, 1 as quarters "
-        "from mart full outer join core on core.quarter_start = mart.quarter_start "
-        "where mart.deals_won is distinct from core.deals_won "
-        "or mart.deals_lost is distinct from core.deals_lost order by 1",
-        reads=("core.deals", "config.build"),
-    ),
-    QueryCheck(
-        "marts.deal_facts",
-        "rows_reconcile_with_core",
-        "One row per live core deal: as many rows as core.deals has deals not deleted.",
-        "select mart.rows as mart_rows, core.rows as core_rows, 1 as mismatches "
-        "from (select count(*) as rows from marts.deal_facts) as mart "
-        "cross join (select count(*) as rows from core.deals where not is_deleted) as core "
-        "where mart.rows <> core.rows",
-        reads=("core.deals",),
-    ),
-)
-
-# Keys and references of the KPI contract, section 2; the marts' rules and totals, section 3.
-CHECKS: tuple[QueryCheck, ...] = (
-    unique_key("core.reps", "rep_id"),
-    unique_key("core.activities", "activity_id"),
-    unique_key("core.deals", "deal_id"),
-    unique_key("core.deal_stage_history", "deal_id", "entered_at", "stage"),
-    no_orphans("core.activities", "rep_id", "core.reps", "rep_id"),
-    no_orphans("core.activities", "deal_id", "core.deals", "deal_id"),
-    no_orphans("core.deals", "rep_id", "core.reps", "rep_id"),
-    no_orphans("core.deal_stage_history", "deal_id", "core.deals", "deal_id"),
-    QueryCheck(
-        "core.deals",
-        "stages_mapped",
-        "Every stage of a live deal maps to a funnel stage (stage mapping, BAROMETER_CONFIG_FILE).",
-        "select source, pipeline, stage, count(*) as deals from core.deals "
-        "where funnel_stage is null and not is_deleted group by all order by deals desc",
-        severity=dg.AssetCheckSeverity.WARN,
-    ),
-    QueryCheck(
-        "core.deal_stage_history",
-        "stages_mapped",
-        "Every stage a live deal entered maps to a funnel stage (stage mapping, BAROMETER_CONFIG_FILE).",
-        "select d.source, d.pipeline, h.stage, count(*) as entries from core.deal_stage_history as h "
-        "join core.deals as d using (deal_id) where h.funnel_stage is null and not d.is_deleted "
-        "group by all order by entries desc",
-        reads=("core.deals",),
-        severity=dg.AssetCheckSeverity.WARN,
-    ),
-    QueryCheck(
-        "core.deals",
-        "currencies_convertible",
-        "Every live deal's amount converts to the reporting currency (BAROMETER_FX_RATES).",
-        "select currency, count(*) as deals from core.deals "
-        "where amount is not null and amount_reporting is null and not is_deleted "
-        "group by all order by deals desc",
-        severity=dg.AssetCheckSeverity.WARN,
-    ),
-    *mart_rule_checks(),
-    *RECONCILIATIONS,
-)
 
 
 def data_quality_checks(
-    built_tables: Iterable[str], checks: Iterable[QueryCheck] = CHECKS
+    built_tables: Iterable[str], checks: Iterable[QueryCheck]
 ) -> list[dg.AssetChecksDefinition]:
     """One multi-asset check over the checks whose tables are all built (by SQL models or, for the
     tables a check only reads, the reporting config)."""

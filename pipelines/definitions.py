@@ -13,7 +13,7 @@ import dagster as dg
 
 from models.reporting import CONFIG_SCHEMA, CONFIG_TABLES
 from models.sqlmodels import SQL_ROOT, discover
-from pipelines.checks import data_quality_checks, source_freshness
+from pipelines.checks import data_quality_checks, model_checks, source_freshness
 from pipelines.extract_assets import extract_assets, landing_table_key, stream_catalog
 from pipelines.jobs import SYNC_JOB, jobs
 from pipelines.partitions import daily_partitions
@@ -39,10 +39,15 @@ def build_definitions(
     models = discover(sql_root)
     upstream = [landing_table_key(spec) for s in streams for spec in s.specs]
     upstream += [dg.AssetKey([CONFIG_SCHEMA, table.name]) for table in CONFIG_TABLES]
+    quality = model_checks(models)
     checks = [
         source_freshness(streams, settings.freshness),
         *data_quality_checks(
-            [*(model.name for model in models), *(f"{CONFIG_SCHEMA}.{table.name}" for table in CONFIG_TABLES)]
+            [
+                *(model.name for model in models),
+                *(f"{CONFIG_SCHEMA}.{table.name}" for table in CONFIG_TABLES),
+            ],
+            quality,
         ),
     ]
     all_jobs = jobs(streams, checks)
@@ -52,7 +57,7 @@ def build_definitions(
             *extract_assets(partitions_def),
             config_asset(),
             *sql_model_assets(models, upstream, max_row_drop_percent=settings.max_row_drop_percent),
-            publish_asset(models),
+            publish_asset(models, quality),
             *report_assets(models),
         ],
         asset_checks=checks,

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from models.reporting import CONFIG_SCHEMA, CONFIG_TABLES
 from models.serving import PUBLISHED_SCHEMAS, Publication, publish
 from models.sqlmodels import SqlModel
-from pipelines.checks import CHECKS, QueryCheck, evaluate
+from pipelines.checks import QueryCheck, evaluate
 from pipelines.extract_assets import WAREHOUSE_POOL
 from pipelines.sql_assets import model_key
 
@@ -32,7 +32,7 @@ def published_tables(models: Iterable[SqlModel]) -> list[str]:
 
 
 def blocking_checks(
-    tables: Sequence[str], built: Iterable[str], checks: Iterable[QueryCheck] = CHECKS
+    tables: Sequence[str], built: Iterable[str], checks: Iterable[QueryCheck]
 ) -> list[QueryCheck]:
     """The checks whose failure stops a publication: the ERROR-severity data-quality checks on published
     tables (unique keys, shares within [0, 1], totals reconciling with core) — a failure means wrong
@@ -50,7 +50,7 @@ def blocking_checks(
     ]
 
 
-def publish_asset(models: Iterable[SqlModel], checks: Iterable[QueryCheck] = CHECKS) -> dg.AssetsDefinition:
+def publish_asset(models: Iterable[SqlModel], checks: Iterable[QueryCheck]) -> dg.AssetsDefinition:
     models = list(models)
     tables = published_tables(models)
     gate = blocking_checks(tables, [model.name for model in models], checks)

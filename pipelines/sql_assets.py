@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from models.core_docs import DOCS
 from models.reporting import CONFIG_SCHEMA, CONFIG_TABLES, write_config
 from models.sqlmodels import SqlModel, materialize
 from pipelines.extract_assets import WAREHOUSE_POOL
@@ -94,7 +93,7 @@ def _model_asset(model: SqlModel, known: set[dg.AssetKey], max_drop: float) -> d
                 "extract stream lands, a config.* table, or another SQL model (sql/<schema>/<table>.sql)"
             )
         deps.append(model_key(table))
-    doc = DOCS.get(model.name)
+    doc = model.doc
 
     @dg.multi_asset(
         name=f"build_{model.schema}_{model.table}",

@@ -6,11 +6,11 @@ import pytest
 from sql_helpers import build_core, fetch, landing_warehouse
 
 from models import sqlmodels
-from models.core_docs import DOCS
 from models.reporting import ReportingConfig, write_config
 from models.sqlmodels import SqlModelError, discover, materialize
 
 engine = landing_warehouse  # the SQL models read the landing tables: here the engine's warehouse has them
+DOCS = {model.name: model.doc for model in discover() if model.doc}  # each model's file (<table>.yml)
 
 CORE_DEPENDENCIES = {
     "core.activities": {

@@ -10,9 +10,8 @@ import duckdb
 import pytest
 from pipeline_helpers import sandbox_environment
 
-from models.core_docs import DOCS
-from models.sqlmodels import SQL_ROOT
-from pipelines.checks import MARTS, RECONCILIATIONS
+from models.model_files import Share, UniqueKey
+from models.sqlmodels import SQL_ROOT, discover
 from pipelines.definitions import build_definitions
 from pipelines.jobs import CHECK_JOB
 from pipelines.resources import ReportingResource, WarehouseResource
@@ -25,18 +24,23 @@ MIDNIGHT = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, 
 # Long enough for deals closed in two quarters.
 ORG = OrgConfig(seed=11, reps=6, teams=2, days=120, end=MIDNIGHT - timedelta(days=1), activities=1_200)
 SETTINGS = PipelineSettings(start_date=(MIDNIGHT - timedelta(days=2)).date())
-RECONCILED = {(c.table.replace(".", "/"), c.name) for c in RECONCILIATIONS}
+# Each mart's model file (sql/marts/<mart>.yml): its key, shares and reconciliations with core.
+MARTS = {model.name: model.doc for model in discover() if model.schema == "marts"}
+SHARES = {table: [t.column for t in doc.tests if isinstance(t, Share)] for table, doc in MARTS.items()}
 
 
 def asset(table: str) -> str:
     return table.replace(".", "/")
 
 
+RECONCILED = {(asset(table), check.name) for table, doc in MARTS.items() for check in doc.checks}
+
+
 def rule_checks() -> set[tuple[str, str]]:
     return {
         (asset(table), name)
-        for table, rules in MARTS.items()
-        for name in ("unique_key", *(f"{column}_within_0_1" for column in rules.shares))
+        for table, shares in SHARES.items()
+        for name in ("unique_key", *(f"{column}_within_0_1" for column in shares))
     }
 
 
@@ -86,12 +90,18 @@ def failed(checks) -> set[tuple[str, str]]:
     return {key for key, check in checks.items() if not check.passed}
 
 
-def test_the_rules_are_declared_once_per_mart_and_name_documented_columns():
+def test_every_mart_declares_its_key_shares_and_reconciliation_in_its_model_file():
     assert set(MARTS) == {f"marts.{path.stem}" for path in (SQL_ROOT / "marts").glob("*.sql")}
-    for table, rules in MARTS.items():
-        assert set(rules.key) | set(rules.shares) <= set(DOCS[table].columns), table
+    for table, doc in MARTS.items():
+        assert doc is not None, f"{table} has no model file"
+        assert [type(t) for t in doc.tests].count(UniqueKey) == 1, table
+    assert {name for _, name in RECONCILED} == {
+        "totals_reconcile_with_core",
+        "deals_reconcile_with_core",
+        "rows_reconcile_with_core",
+    }
     # appointment_rate = meetings_booked / connected_calls is a ratio, not a share: it may exceed 1.
-    assert "appointment_rate" not in MARTS["marts.rep_daily_activity"].shares
+    assert "appointment_rate" not in SHARES["marts.rep_daily_activity"]
     check_keys = {
         (key.asset_key.to_user_string(), key.name)
         for key in build_definitions(SETTINGS).resolve_asset_graph().asset_check_keys
@@ -130,8 +140,8 @@ def test_a_duplicated_row_fails_its_marts_unique_key(box, instance, reporting, s
 def test_a_share_above_1_fails_and_a_ratio_above_1_does_not(box, instance, reporting, synced, tmp_path):
     statements = [
         f"update {table} set {column} = 1.5 where rowid = (select min(rowid) from {table})"
-        for table, rules in MARTS.items()
-        for column in rules.shares
+        for table, shares in SHARES.items()
+        for column in shares
     ]
     checks = check_damaged(
         box,

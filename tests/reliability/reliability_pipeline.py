@@ -10,7 +10,7 @@ import duckdb
 from pipeline_helpers import sandbox_environment
 
 from models import sqlmodels
-from pipelines.checks import MARTS
+from models.model_files import UniqueKey
 from pipelines.definitions import build_definitions
 from pipelines.extract_assets import stream_catalog
 from pipelines.resources import ReportingResource, WarehouseResource
@@ -28,13 +28,15 @@ BUILD_CLOCK_COLUMNS = ("as_of",)
 # The schemas of tables the models build (the staging models are views).
 MODEL_SCHEMAS = tuple(s for s in sqlmodels.FROM_RAW + sqlmodels.FROM_CORE if s not in sqlmodels.VIEW_SCHEMAS)
 RAW_SCHEMAS = ("raw_salesforce", "raw_hubspot")
-# The keys of the KPI contract (pipelines/checks.py: CHECKS and MARTS) and of the landing tables.
+# The keys of the KPI contract (each model file's unique_key test) and of the landing tables.
 KEYS: dict[str, tuple[str, ...]] = {
-    "core.reps": ("rep_id",),
-    "core.activities": ("activity_id",),
-    "core.deals": ("deal_id",),
-    "core.deal_stage_history": ("deal_id", "entered_at", "stage"),
-    **{table: rules.key for table, rules in MARTS.items()},
+    **{
+        model.name: test.columns
+        for model in sqlmodels.discover()
+        if model.schema in MODEL_SCHEMAS and model.doc
+        for test in model.doc.tests
+        if isinstance(test, UniqueKey)
+    },
     **{spec.table_name: spec.primary_key for stream in stream_catalog() for spec in stream.specs},
 }
 

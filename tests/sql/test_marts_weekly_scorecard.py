@@ -8,7 +8,9 @@ import pytest
 from marts_data import at, build_marts, day, empty_core, insert_core, mart
 from sql_helpers import dec, fetch, warehouse
 
-from models.core_docs import DOCS
+from models.sqlmodels import discover
+
+DOCS = {model.name: model.doc for model in discover() if model.doc}  # each model's file (<table>.yml)
 
 AS_OF = at("2024-06-05 12:00")  # a Wednesday: the current week starts 2024-06-03
 ANN, BOB, CAT, DAVE = "ann@x.com", "bob@x.com", "cat@x.com", "dave@x.com"
