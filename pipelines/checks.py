@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import sqlalchemy as sa
 
+from models.sync import loaded_until
 from pipelines.extract_assets import WAREHOUSE_POOL, CatalogStream, table_key
-from pipelines.partitions import loaded_until
 from pipelines.sql_assets import table_key as model_key
 
 SAMPLE_ROWS = 10

@@ -29,10 +29,10 @@ from connectors.sandbox.sandbox import Sandbox, SandboxConfig
 from models.engine import make_engine
 from models.serving import PublishConfigError, ServingConfig, publish
 from models.sqlmodels import SQL_ROOT, discover
+from models.sync import loaded_until
 from pipelines.cli import _report, main
 from pipelines.definitions import build_definitions
 from pipelines.jobs import REBUILD_JOB
-from pipelines.partitions import loaded_until
 from pipelines.publish_assets import SERVING_KEY, blocking_checks, published_tables
 from pipelines.resources import PublishResource, ReportingResource, WarehouseResource
 from pipelines.runs import catch_up, run_job
