@@ -3,9 +3,9 @@
 Every extraction is `run_stream(engine, stream, window)` over a bounded window: a scheduled partition
 (one day), a backfill (a range of days, one run), and `barometer sync` (every day from where the
 loaded data stops, today's so far included). What is loaded is what `raw_meta.sync_runs` records as
-succeeded: `models.sync.loaded_until` reads the end of the unbroken span of successful windows from the
-start of history, and `catch_up_range` turns it into the partitions a sync must run. No second cursor decides
-anything: a run that failed, or a day loaded out of order, leaves the span where it was, so the next
+succeeded: `models.sync.loaded_until` reads the end of the unbroken span of successful windows from
+the start of history, and `catch_up_range` turns it into the partitions a sync must run. Nothing else
+decides: a run that failed, or a day loaded out of order, leaves the span where it was, so the next
 sync fetches again from there (the merge makes re-fetching harmless).
 
 The first partition's window starts at HISTORY_START, not at its own midnight: records modified before
