@@ -274,7 +274,7 @@ def test_incremental_windows_carry_the_changes(sandbox, client):
         pages = list(s.pages(window))
         got[s.name] = page_rows(pages)
         calls[s.name] = sum(p.api_calls for p in pages)
-        # Exactly the store's rows modified since the watermark (the overlap at the mark included).
+        # Exactly the store's rows modified since the newest one read before (that one included).
         assert_same_rows(
             own_columns(got[s.name], BY_NAME[s.name]), store_rows(sandbox, BY_NAME[s.name], window)
         )
