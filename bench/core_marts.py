@@ -34,7 +34,7 @@ from connectors.sources import open_sources
 from models import sqlmodels
 from models.engine import make_engine
 from models.reporting import CONFIG_FILE_VAR, TIMEZONE_VAR, reporting_config_from_env, write_config
-from models.sync import run_stream
+from models.sync import catch_up_window, run_stream
 from pipelines.demo import sandbox_reporting_toml
 from sandbox.hubspot.app import HubSpotConfig
 from sandbox.org.config import OrgConfig
@@ -63,7 +63,7 @@ def sync(path: Path, activities: int) -> dict[str, object]:
         try:
             with open_sources(env, salesforce_session=session) as sources:
                 for stream in sources.streams:
-                    run_stream(engine, stream)
+                    run_stream(engine, stream, catch_up_window(engine, stream.name))
         finally:
             session.close()
             engine.dispose()

@@ -20,11 +20,7 @@ from connectors.streams import Window
 from models.engine import make_engine
 from models.reporting import reporting_config_from_env, write_config
 from models.sqlmodels import discover, materialize
-from models.sync import run_stream
-
-# pipelines.partitions.HISTORY_START: the window of a sync's first partition starts there (that module
-# imports Dagster, which this comparison leaves out).
-HISTORY_START = datetime(2000, 1, 1, tzinfo=UTC)
+from models.sync import HISTORY_START, run_stream
 
 
 def main() -> None:

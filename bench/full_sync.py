@@ -19,7 +19,7 @@ from pathlib import Path
 
 from connectors.sources import open_sources
 from models.engine import make_engine
-from models.sync import run_stream
+from models.sync import catch_up_window, run_stream
 from sandbox.hubspot.app import HubSpotConfig
 from sandbox.org.config import OrgConfig
 from sandbox.sandbox import Sandbox, SandboxConfig
@@ -58,7 +58,7 @@ def main() -> None:
         rows, started = [], time.perf_counter()
         with open_sources(env, salesforce_session=session) as sources:
             for stream in sources.streams:
-                report = run_stream(engine, stream)
+                report = run_stream(engine, stream, catch_up_window(engine, stream.name))
                 records = report.tables[stream.specs[0].table_name].loaded + report.rejected
                 rows.append(
                     {

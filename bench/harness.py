@@ -156,6 +156,8 @@ def _command(box, command: str, args: list[Any]) -> Any:
         return {"activities": box.summary.calls + box.summary.meetings, "deals": box.summary.deals}
     if command == "change":
         return _change(box, target_records=int(args[0]))
+    if command == "clock":
+        return box.clock.now.isoformat()
     if command == "advance":
         return box.clock.advance(timedelta(seconds=float(args[0]))).isoformat()
     raise ValueError(f"unknown sandbox command {command!r}")

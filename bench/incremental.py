@@ -7,9 +7,10 @@ process: (1) an incremental sync with nothing changed, which measures what an in
 whatever the change (logins, describes, the archived listings, the 5-minute overlap); then the
 sandbox's random changes (Mutations.random_changes: creates, updates, stage moves, owner changes,
 deletes, restores, bulk touches; the sandbox clock moves 1 to 30 s before each) until `share` of the
-synced records changed; (2) the incremental sync that reads them: every stream from its saved cursor
-(minus the overlap) on. Calls and seconds of (2) minus those of (1) are the part that follows the
-change; proportional means at most `share` of the full sync's. Prints tables and one JSON line.
+synced records changed; (2) the incremental sync that reads them: every stream from where its loaded
+data stops (minus the overlap) to the sandbox's now. Calls and seconds of (2) minus those of (1) are
+the part that follows the change; proportional means at most `share` of the full sync's. Prints
+tables and one JSON line.
 """
 
 from __future__ import annotations

@@ -5,10 +5,11 @@ peak RSS are its own. Prints one JSON line.
     python bench/sync_worker.py dlt --control HOST:PORT:KEY --workdir DIR
 
 `barometer`: the connectors and the loader as the pipeline runs them: every stream through
-models.sync.run_stream with no window, i.e. from the stream's saved cursor (minus the 5-minute
-overlap) on: a full sync into an empty warehouse, an incremental one into a synced one. API calls are
-read per stream from the sandbox's request log, with the time the emulators spent answering
-(`emulator_busy_seconds`, summed over requests: it overlaps the client's own work). `dlt`: the peer
+models.sync.run_stream over its models.sync.catch_up_window, from where its loaded data stops (minus
+the 5-minute overlap) to the sandbox's now: a full sync into an empty warehouse, an incremental one
+into a synced one. The sandbox's clock, not this machine's, is now: it stamps the sandbox's changes.
+API calls are read per stream from the sandbox's request log, with the time the emulators spent
+answering (`emulator_busy_seconds`, summed over requests: it overlaps the client's own work). `dlt`: the peer
 (bench/dlt_peer.py), one dlt pipeline per CRM into a DuckDB file under DIR, with dlt's own state
 there too. Interpreter start and imports are outside `seconds` in both.
 """
@@ -19,6 +20,7 @@ import argparse
 import os
 import resource
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from harness import RAISED, connect_control, emit, peak_rss_mb
@@ -28,7 +30,7 @@ def barometer(control: str, warehouse: Path) -> dict:
     from connectors.sources import open_sources
     from models.engine import load_memory_limit, make_engine
     from models.loader import MergeResult
-    from models.sync import run_stream
+    from models.sync import catch_up_window, run_stream
     from pipelines.demo import SANDBOX_VARIABLES
 
     sandbox = connect_control(control)
@@ -41,9 +43,11 @@ def barometer(control: str, warehouse: Path) -> dict:
     streams: dict[str, dict] = {}
     control_seconds = 0.0
     started = time.perf_counter()
+    # One millisecond past the clock: the latest change is stamped at it, and a window's end is exclusive.
+    now = datetime.fromisoformat(sandbox.call("clock")).replace(tzinfo=UTC) + timedelta(milliseconds=1)
     with open_sources(env) as sources:
         for stream in sources.streams:
-            report = run_stream(engine, stream)
+            report = run_stream(engine, stream, catch_up_window(engine, stream.name, now=now))
             asked = time.perf_counter()
             endpoints = sandbox.call("counts")
             busy = sandbox.call("busy")

@@ -118,7 +118,6 @@ class Page:
     rejects: list[Reject] = field(default_factory=list)
     api_calls: int = 0  # calls spent producing this page (retries included)
     parent_ids: list[str] | None = None  # child streams: parents whose children this page replaces
-    high_watermark: datetime | None = None  # largest source modification time seen, rejects included
 
     @property
     def fetched(self) -> int:
@@ -133,8 +132,5 @@ class Stream(Protocol):
     specs: tuple[StreamSpec, ...]  # every table its pages fill; specs[0] is the stream's own
 
     def pages(self, window: Window) -> Iterator[Page]:
-        """Every record modified within `window` (with its child rows), page by page. Pages of the
-        stream's own table come in ascending source modification time, so `high_watermark` can be
-        saved as the cursor with each page; pages that are not in that order (e.g. HubSpot's
-        archived listing) leave `high_watermark` None."""
+        """Every record modified within `window` (with its child rows), page by page."""
         ...

@@ -1,10 +1,13 @@
-"""Merge one Page into its landing table: rows, rejects and the stream's cursor in one transaction.
+"""Merge one Page into its landing table: rows, rejects and the run's counts in one transaction.
 
 Own tables are upserted newest-wins: the page is deduplicated on the primary key (largest
 `_source_updated_at`; on a tie the later row of the page), then a row replaces the stored one only if
 its `_source_updated_at` is the same or newer. Equal replaces, so across pages the last arrival among
 the newest versions wins, and re-running the same data changes nothing. Child tables (spec.replace_key)
 lose their rows for the page's parent ids, then take the page's rows (on a duplicate key the later row).
+
+The page's counts are added to its run's row of raw_meta.sync_runs in the same transaction, so the
+run's record always describes exactly the pages committed, even after a crash.
 
 Everything is set-based SQL over the page registered as an Arrow table, never row by row.
 """
@@ -19,11 +22,12 @@ from datetime import UTC, datetime
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from connectors.streams import SOURCE_UPDATED_AT, Page, StreamSpec
 from models.engine import duckdb_connection
-from models.raw import DUCKDB_TYPES, qualified, quote, rejects, schema_name, sync_state
+from models.raw import DUCKDB_TYPES, qualified, quote, rejects, schema_name, sync_runs
 
 _ROW = "_page_row"  # position of a row in its page: the tie-breaker
 _ACTION = "_merge_action"
@@ -52,7 +56,8 @@ class MergeResult:
 
 
 def merge_page(conn: sa.Connection, page: Page, *, run_id: str, stream_name: str) -> MergeResult:
-    """Merge `page` (rows, rejects, cursor) in one transaction on `conn`, which must not be in one.
+    """Merge `page` (rows, rejects, counts added to run `run_id`'s row of raw_meta.sync_runs, which
+    models.sync.run_stream records first) in one transaction on `conn`, which must not be in one.
 
     The landing table must exist (models.raw.ensure_tables). Raises PageSchemaError if the page does not
     match its spec; on any error nothing of the page is kept.
@@ -70,12 +75,12 @@ def merge_page(conn: sa.Connection, page: Page, *, run_id: str, stream_name: str
             with conn.begin():
                 result = _merge_rows(db, page, stream_name, views) if page.rows.num_rows else MergeResult()
                 _insert_rejects(db, page, views, run_id=run_id, stream_name=stream_name)
-                if page.high_watermark is not None:
-                    advance_cursor(db, stream_name, page.high_watermark)
+                result = replace(result, loaded=page.rows.num_rows, rejected=len(page.rejects))
+                _count_in_run(db, page, result, run_id)
         except duckdb.Error as exc:
             exc.add_note(f"while merging a page of stream {stream_name} into {page.spec.table_name}")
             raise
-    return replace(result, loaded=page.rows.num_rows, rejected=len(page.rejects))
+    return result
 
 
 def validate_page(page: Page, stream_name: str) -> None:
@@ -115,16 +120,21 @@ def validate_page(page: Page, stream_name: str) -> None:
         )
 
 
-def advance_cursor(db: duckdb.DuckDBPyConnection, stream_name: str, high_watermark: datetime) -> None:
-    """Move the stream's cursor to `high_watermark` unless it is already later (never backwards)."""
-    if high_watermark.tzinfo is None:
-        raise ValueError(f"stream {stream_name}: high_watermark {high_watermark} must be timezone-aware")
+def _newest_change(page: Page) -> datetime | None:
+    """The largest source modification time among the page's rows; None for a child table's page
+    (no such column) or a page without rows."""
+    if SOURCE_UPDATED_AT not in page.rows.column_names:
+        return None
+    return pc.max(page.rows.column(SOURCE_UPDATED_AT)).as_py()
+
+
+def _count_in_run(db: duckdb.DuckDBPyConnection, page: Page, result: MergeResult, run_id: str) -> None:
     db.execute(
-        f"INSERT INTO {qualified(sync_state)} AS s (stream, cursor_at, updated_at) VALUES ($1, $2, $3) "
-        "ON CONFLICT (stream) DO UPDATE SET "
-        "cursor_at = greatest(coalesce(s.cursor_at, excluded.cursor_at), excluded.cursor_at), "
-        "updated_at = excluded.updated_at",
-        [stream_name, high_watermark.astimezone(UTC), datetime.now(UTC)],
+        f"UPDATE {qualified(sync_runs)} SET fetched = coalesce(fetched, 0) + $2, "
+        "loaded = coalesce(loaded, 0) + $3, rejected = coalesce(rejected, 0) + $4, "
+        "api_calls = coalesce(api_calls, 0) + $5, newest_change_at = greatest(newest_change_at, $6) "
+        "WHERE run_id = $1",
+        [run_id, page.fetched, result.loaded, result.rejected, page.api_calls, _newest_change(page)],
     )
 
 

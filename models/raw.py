@@ -88,46 +88,36 @@ def raw_table(spec: StreamSpec, metadata: sa.MetaData | None = None) -> sa.Table
 
 META = sa.MetaData(schema=META_SCHEMA)
 
-sync_state = sa.Table(
-    "sync_state",
-    META,
-    column("stream", "string", "The stream's cursor name, e.g. salesforce.task.", primary_key=True),
-    column(
-        "cursor_at",
-        "timestamp",
-        "Largest source modification time loaded; the next incremental window starts here minus the "
-        "overlap. Saved in the same transaction as the data.",
-    ),
-    column("last_window_end", "timestamp", "Latest end of a bounded window (backfill, partition) loaded."),
-    column("updated_at", "timestamp", "When this row last changed."),
-    comment="One row per stream: how far its data has been loaded.",
-)
-
 sync_runs = sa.Table(
     "sync_runs",
     META,
     column("run_id", "string", "Identifies the run; rejects carry it too.", primary_key=True),
-    column("stream", "string", "The stream's cursor name.", nullable=False),
+    column("stream", "string", "The stream's name, e.g. salesforce.task.", nullable=False),
     column("window_start", "timestamp", "Start of the window asked for (inclusive).", nullable=False),
     column("window_end", "timestamp", "End of the window (exclusive); NULL = up to the time of the run."),
     column("started_at", "timestamp", "When the run started.", nullable=False),
     column("finished_at", "timestamp", "When the run ended; NULL while running."),
     column("status", "string", "running, succeeded or failed.", nullable=False),
-    column("fetched", "bigint", "Records fetched: loaded + rejected."),
+    column("fetched", "bigint", "Records fetched: loaded + rejected; each page adds its own as it commits."),
     column("loaded", "bigint", "Rows merged into landing tables (duplicates and older versions included)."),
     column("rejected", "bigint", "Records that could not be mapped; see raw_meta.rejects."),
     column("api_calls", "bigint", "API calls spent, retries included."),
-    column("cursor_at", "timestamp", "The stream's cursor when the run ended."),
+    column(
+        "newest_change_at",
+        "timestamp",
+        "Largest source modification time among the rows the run loaded; NULL while it loaded none.",
+    ),
     column("error", "string", "Exception type and message of a failed run."),
     sa.CheckConstraint("status IN ('running', 'succeeded', 'failed')", name="sync_runs_status"),
-    comment="One row per extraction run, with its reconciliation counts.",
+    comment="One row per extraction run: its window, status and reconciliation counts. The windows of "
+    "succeeded runs are what is loaded (models.sync.loaded_until).",
 )
 
 rejects = sa.Table(
     "rejects",
     META,
     column("run_id", "string", "The run that met the record (raw_meta.sync_runs).", nullable=False),
-    column("stream", "string", "The stream's cursor name.", nullable=False),
+    column("stream", "string", "The stream's name (raw_meta.sync_runs.stream).", nullable=False),
     column("table_name", "string", "The landing table the record was meant for.", nullable=False),
     column("record_id", "string", "The record's id at the source, when it could be read."),
     column("reason", "string", "What is wrong, naming the field and value.", nullable=False),
@@ -161,12 +151,26 @@ def table_columns(conn: sa.Connection, schema: str, name: str) -> list[CatalogCo
 def ensure_tables(engine: sa.Engine, specs: Iterable[StreamSpec]) -> None:
     """Create the sync metadata tables and each spec's landing table if missing, and bring existing
     tables in line with their specs (see the module docstring). Idempotent; one transaction."""
-    tables = [sync_state, sync_runs, rejects, *(raw_table(spec) for spec in specs)]
+    tables = [sync_runs, rejects, *(raw_table(spec) for spec in specs)]
     with engine.begin() as conn:
         for schema in dict.fromkeys(t.schema for t in tables):
             conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
+        _retire_cursor_state(conn)
         for table in tables:
             _ensure_table(conn, table)
+
+
+def _retire_cursor_state(conn: sa.Connection) -> None:
+    """Bring a warehouse written by an older version in line. Drop raw_meta.sync_state, its per-stream
+    cursors: nothing reads them any more, what is loaded is the succeeded windows of sync_runs. Rename
+    sync_runs.cursor_at (the stream's cursor when the run ended) to newest_change_at, keeping the values:
+    the largest of either is the newest change loaded, which is what the report shows."""
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(META_SCHEMA)}.{quote('sync_state')}")
+    names = {c.name for c in table_columns(conn, sync_runs.schema, sync_runs.name)}
+    if "cursor_at" in names and "newest_change_at" not in names:
+        conn.exec_driver_sql(
+            f"ALTER TABLE {qualified(sync_runs)} RENAME COLUMN cursor_at TO newest_change_at"
+        )
 
 
 def _ensure_table(conn: sa.Connection, table: sa.Table) -> None:

@@ -1,25 +1,31 @@
 """Run one stream over one window into the warehouse, page by page, with a record of the run.
 
-Each page is committed as it arrives (models.loader.merge_page), so a failed run keeps what it loaded
-and the next incremental run resumes from the saved cursor. A stream with child tables saves each
-page's high watermark one page later (with the next page carrying one, or when the run succeeds): its
-child pages come after it, and the cursor must not pass records whose children are not stored yet.
-Re-fetching that one page after a crash is harmless, the merge being idempotent.
+raw_meta.sync_runs is the only sync state: one row per run with its window and status. What is loaded
+is the unbroken span of succeeded windows from HISTORY_START (`loaded_until`); `catch_up_window` is
+the window from there to now. Each page is committed as it arrives, with its counts added to the run's
+row (models.loader.merge_page), so a failed run keeps what it loaded and records what that was; its
+window does not count as loaded, so the next catch-up fetches it again (the merge makes that harmless,
+and a parent's child rows, read after it, are never skipped).
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
 from connectors.streams import Stream, Window
-from models.engine import duckdb_connection
-from models.loader import MergeResult, advance_cursor, merge_page
-from models.raw import ensure_tables, qualified, sync_runs, sync_state, table_columns
+from models.loader import MergeResult, merge_page
+from models.raw import ensure_tables, sync_runs, table_columns
+
+# The start of every history: a window starting here (or earlier) loads from the beginning.
+HISTORY_START = datetime(2000, 1, 1, tzinfo=UTC)
+# How far a catch-up window reaches back before the loaded data's end: records committed at the
+# source with a slightly older modification time (shared timestamps, clock skew) are not missed.
+OVERLAP = timedelta(minutes=5)
 
 
 class ReconciliationError(RuntimeError):
@@ -35,36 +41,50 @@ class RunReport:
     loaded: int
     rejected: int
     api_calls: int
-    cursor_at: datetime | None  # the stream's cursor after the run
+    newest_change_at: datetime | None  # the largest source modification time the run loaded
     tables: dict[str, MergeResult] = field(default_factory=dict)  # per landing table
     seconds: float = 0.0
 
 
-def saved_cursor(engine: sa.Engine, stream_name: str) -> datetime | None:
-    """The stream's saved cursor, or None before its first page with a high watermark."""
+def loaded_until(engine: sa.Engine, stream_name: str) -> datetime | None:
+    """Where the stream's loaded data stops: the end of the unbroken span of succeeded windows that
+    starts at HISTORY_START; None when no such span exists (never synced, or only later windows)."""
     with engine.connect() as conn:
-        if not table_columns(conn, sync_state.schema, sync_state.name):
+        if not table_columns(conn, sync_runs.schema, sync_runs.name):
             return None
-        return _cursor(conn, stream_name)
+        windows = conn.execute(
+            sa.select(
+                sync_runs.c.window_start, sa.func.coalesce(sync_runs.c.window_end, sync_runs.c.started_at)
+            )
+            .where(sync_runs.c.stream == stream_name, sync_runs.c.status == "succeeded")
+            .order_by(sync_runs.c.window_start)
+        ).all()
+    until: datetime | None = None
+    for start, end in windows:
+        if until is None and start > HISTORY_START:
+            return None
+        if until is not None and start > until:
+            break  # a gap: nothing after it counts until it is filled
+        until = end if until is None else max(until, end)
+    return until
 
 
-def run_stream(
-    engine: sa.Engine,
-    stream: Stream,
-    window: Window | None = None,
-    *,
-    overlap: timedelta = timedelta(minutes=5),
-    initial_start: datetime = datetime(2000, 1, 1, tzinfo=UTC),
-    run_id: str | None = None,
-) -> RunReport:
-    """Load `stream` over `window`; None = incremental, from the saved cursor minus `overlap` (or from
-    `initial_start` on the first sync) up to now. Records the run in raw_meta.sync_runs; on failure marks
-    it failed, keeps the pages already committed, and re-raises."""
+def catch_up_window(
+    engine: sa.Engine, stream_name: str, *, overlap: timedelta = OVERLAP, now: datetime | None = None
+) -> Window:
+    """From where the stream's loaded data stops (minus `overlap`) to `now` (default: the present);
+    from HISTORY_START when nothing is loaded yet."""
+    end = now or datetime.now(UTC)
+    until = loaded_until(engine, stream_name)
+    start = HISTORY_START if until is None else max(HISTORY_START, min(until, end) - overlap)
+    return Window(start, end)
+
+
+def run_stream(engine: sa.Engine, stream: Stream, window: Window, *, run_id: str | None = None) -> RunReport:
+    """Load `stream` over `window` (`catch_up_window` for "what is new"). Records the run in
+    raw_meta.sync_runs; on failure marks it failed, keeps the pages already committed, and re-raises."""
     started = time.perf_counter()
     ensure_tables(engine, stream.specs)
-    if window is None:
-        cursor = saved_cursor(engine, stream.name)
-        window = Window(start=cursor - overlap if cursor is not None else initial_start)
     run_id = run_id or uuid.uuid4().hex
     with engine.begin() as conn:
         _close_abandoned_runs(conn, stream.name)
@@ -80,8 +100,6 @@ def run_stream(
         )
     fetched = api_calls = 0
     tables: dict[str, MergeResult] = {}
-    has_children = any(spec.replace_key is not None for spec in stream.specs)
-    pending: datetime | None = None  # a high watermark waiting for its page's children
     pages = None
     try:
         pages = stream.pages(window)
@@ -92,9 +110,6 @@ def run_stream(
                         f"stream {stream.name} yielded a page for {page.spec.table_name}, which is not "
                         "among its specs; add the spec to the stream's `specs`"
                     )
-                if has_children and page.high_watermark is not None:
-                    watermark, page = page.high_watermark, replace(page, high_watermark=pending)
-                    pending = _later(pending, watermark)
                 result = merge_page(conn, page, run_id=run_id, stream_name=stream.name)
                 fetched += page.fetched
                 api_calls += page.api_calls
@@ -107,14 +122,9 @@ def run_stream(
                 f"and rejected {total.rejected}; a loader bug: the run's counts must reconcile"
             )
         with engine.begin() as conn:
-            if pending is not None:
-                advance_cursor(duckdb_connection(conn), stream.name, pending)
-            cursor_at = _cursor(conn, stream.name)
-            _finish(conn, run_id, "succeeded", fetched, total, api_calls, cursor_at)
-            if window.end is not None:
-                _advance_last_window_end(conn, stream.name, window.end)
+            newest_change_at = _finish(conn, run_id, "succeeded")
     except BaseException as exc:
-        _record_failure(engine, exc, run_id, stream.name, fetched, tables, api_calls)
+        _record_failure(engine, exc, run_id)
         raise
     finally:
         close = getattr(pages, "close", None)
@@ -128,7 +138,7 @@ def run_stream(
         loaded=total.loaded,
         rejected=total.rejected,
         api_calls=api_calls,
-        cursor_at=cursor_at,
+        newest_change_at=newest_change_at,
         tables=tables,
         seconds=time.perf_counter() - started,
     )
@@ -140,7 +150,7 @@ ABANDONED = "abandoned: the process ended (killed or crashed) before the run fin
 def _close_abandoned_runs(conn: sa.Connection, stream_name: str) -> None:
     """Mark the stream's earlier runs still 'running' as failed. Runs that write a warehouse take
     turns (one writer), so such a run cannot still be alive: its process died mid-run. The pages it
-    committed stay; the new run re-reads from the saved cursor."""
+    committed stay and its window does not count as loaded, so a catch-up fetches it again."""
     conn.execute(
         sync_runs.update()
         .where(sync_runs.c.stream == stream_name, sync_runs.c.status == "running")
@@ -148,68 +158,29 @@ def _close_abandoned_runs(conn: sa.Connection, stream_name: str) -> None:
     )
 
 
-def _record_failure(
-    engine: sa.Engine,
-    exc: BaseException,
-    run_id: str,
-    stream_name: str,
-    fetched: int,
-    tables: dict[str, MergeResult],
-    api_calls: int,
-) -> None:
-    """Mark the run failed with the counts of the pages it committed. The message is stored as raised:
-    connectors guarantee theirs carry no secrets."""
+def _record_failure(engine: sa.Engine, exc: BaseException, run_id: str) -> None:
+    """Mark the run failed; its counts are those of the pages it committed (merge_page adds them). The
+    message is stored as raised: connectors guarantee theirs carry no secrets."""
     try:
         with engine.begin() as conn:
-            total = sum(tables.values(), MergeResult())
-            cursor_at = _cursor(conn, stream_name)
-            error = f"{type(exc).__name__}: {exc}"
-            _finish(conn, run_id, "failed", fetched, total, api_calls, cursor_at, error=error)
+            _finish(conn, run_id, "failed", error=f"{type(exc).__name__}: {exc}")
     except Exception as secondary:  # the original error matters more; keep it, note this one
         exc.add_note(f"recording run {run_id} as failed also failed: {type(secondary).__name__}: {secondary}")
 
 
-def _finish(
-    conn: sa.Connection,
-    run_id: str,
-    status: str,
-    fetched: int,
-    total: MergeResult,
-    api_calls: int,
-    cursor_at: datetime | None,
-    error: str | None = None,
-) -> None:
-    conn.execute(
+def _finish(conn: sa.Connection, run_id: str, status: str, error: str | None = None) -> datetime | None:
+    """Close the run's record; returns its newest_change_at."""
+    return conn.execute(
         sync_runs.update()
         .where(sync_runs.c.run_id == run_id)
         .values(
             status=status,
             finished_at=datetime.now(UTC),
-            fetched=fetched,
-            loaded=total.loaded,
-            rejected=total.rejected,
-            api_calls=api_calls,
-            cursor_at=cursor_at,
+            fetched=sa.func.coalesce(sync_runs.c.fetched, 0),
+            loaded=sa.func.coalesce(sync_runs.c.loaded, 0),
+            rejected=sa.func.coalesce(sync_runs.c.rejected, 0),
+            api_calls=sa.func.coalesce(sync_runs.c.api_calls, 0),
             error=error,
         )
-    )
-
-
-def _later(a: datetime | None, b: datetime) -> datetime:
-    return b if a is None or b > a else a
-
-
-def _cursor(conn: sa.Connection, stream_name: str) -> datetime | None:
-    return conn.execute(sa.select(sync_state.c.cursor_at).where(sync_state.c.stream == stream_name)).scalar()
-
-
-def _advance_last_window_end(conn: sa.Connection, stream_name: str, window_end: datetime) -> None:
-    conn.execute(
-        sa.text(
-            f"INSERT INTO {qualified(sync_state)} AS s (stream, last_window_end, updated_at) "
-            "VALUES (:stream, :end, :now) ON CONFLICT (stream) DO UPDATE SET "
-            "last_window_end = greatest(coalesce(s.last_window_end, excluded.last_window_end), "
-            "excluded.last_window_end), updated_at = excluded.updated_at"
-        ),
-        {"stream": stream_name, "end": window_end.astimezone(UTC), "now": datetime.now(UTC)},
-    )
+        .returning(sync_runs.c.newest_change_at)
+    ).scalar()

@@ -30,8 +30,8 @@ from models.model_files import (
     UniqueKey,
 )
 from models.sqlmodels import SqlModel, dependencies
+from models.sync import loaded_until
 from pipelines.extract_assets import WAREHOUSE_POOL, CatalogStream, landing_table_key
-from pipelines.partitions import loaded_until
 from pipelines.sql_assets import model_key
 
 SAMPLE_ROWS = 10

@@ -136,7 +136,7 @@ def _metadata(report: RunReport, spec: StreamSpec, rows: int) -> dict[str, objec
         "inserted": merged.inserted if merged else 0,
         "updated": merged.updated if merged else 0,
         "api_calls": report.api_calls,
-        "cursor_at": report.cursor_at.isoformat() if report.cursor_at else "none",
+        "newest_change_at": report.newest_change_at.isoformat() if report.newest_change_at else "none",
         "sync_run_id": report.run_id,
         "seconds": round(report.seconds, 3),
     }

@@ -3,9 +3,9 @@
 Every extraction is `run_stream(engine, stream, window)` over a bounded window: a scheduled partition
 (one day), a backfill (a range of days, one run), and `barometer sync` (every day from where the
 loaded data stops, today's so far included). What is loaded is what `raw_meta.sync_runs` records as
-succeeded: `loaded_until` reads the end of the unbroken span of successful windows from the start of
-history, and `catch_up_range` turns it into the partitions a sync must run. No second cursor decides
-anything: a run that failed, or a day loaded out of order, leaves the span where it was, so the next
+succeeded: `models.sync.loaded_until` reads the end of the unbroken span of successful windows from
+the start of history, and `catch_up_range` turns it into the partitions a sync must run. Nothing else
+decides: a run that failed, or a day loaded out of order, leaves the span where it was, so the next
 sync fetches again from there (the merge makes re-fetching harmless).
 
 The first partition's window starts at HISTORY_START, not at its own midnight: records modified before
@@ -19,15 +19,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
-import sqlalchemy as sa
 
 from connectors.streams import Window
-from models.raw import sync_runs, table_columns
+from models.sync import HISTORY_START
 from pipelines.settings import PipelineSettings
-
-# The start of every history; also models.sync.run_stream's initial_start, so its first incremental run
-# (and any window starting earlier) counts as loading from the beginning.
-HISTORY_START = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def daily_partitions(settings: PipelineSettings) -> dg.DailyPartitionsDefinition:
@@ -44,29 +39,6 @@ def extraction_window(
     start = HISTORY_START if time_window.start <= partitions_def.start else time_window.start
     end = min(time_window.end, now)
     return Window(start.astimezone(UTC), end.astimezone(UTC))
-
-
-def loaded_until(engine: sa.Engine, stream_name: str) -> datetime | None:
-    """Where the stream's loaded data stops: the end of the unbroken span of successful windows that
-    starts at HISTORY_START; None when no such span exists (never synced, or only later windows)."""
-    with engine.connect() as conn:
-        if not table_columns(conn, sync_runs.schema, sync_runs.name):
-            return None
-        windows = conn.execute(
-            sa.select(
-                sync_runs.c.window_start, sa.func.coalesce(sync_runs.c.window_end, sync_runs.c.started_at)
-            )
-            .where(sync_runs.c.stream == stream_name, sync_runs.c.status == "succeeded")
-            .order_by(sync_runs.c.window_start)
-        ).all()
-    until: datetime | None = None
-    for start, end in windows:
-        if until is None and start > HISTORY_START:
-            return None
-        if until is not None and start > until:
-            break  # a gap: nothing after it counts until it is filled
-        until = end if until is None else max(until, end)
-    return until
 
 
 def catch_up_range(

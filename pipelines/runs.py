@@ -20,10 +20,11 @@ import dagster as dg
 from sqlalchemy.engine import make_url
 
 from models.engine import PROJECT_ROOT, warehouse_url
+from models.sync import loaded_until
 from pipelines.extract_assets import stream_catalog
 from pipelines.jobs import SYNC_JOB
 from pipelines.locks import abandoned, hold
-from pipelines.partitions import catch_up_range, daily_partitions, loaded_until
+from pipelines.partitions import catch_up_range, daily_partitions
 from pipelines.resources import CRM_RESOURCES
 from pipelines.settings import PipelineSettings
 

@@ -13,7 +13,7 @@ from connectors.salesforce import SyncSettings
 from connectors.sources import open_sources
 from connectors.streams import Window
 from models.engine import make_engine
-from models.sync import run_stream
+from models.sync import HISTORY_START, catch_up_window, run_stream
 from sandbox.faults import FaultRule
 from sandbox.org.config import OrgConfig
 from sandbox.sandbox import Sandbox, SandboxConfig
@@ -99,14 +99,23 @@ def warehouse_state(engine) -> dict[str, set]:
     return state
 
 
+def sandbox_now(box: Sandbox) -> datetime:
+    """One millisecond past the sandbox's clock, which stamps its changes (a window's end is exclusive)."""
+    return box.clock.now.replace(tzinfo=UTC) + timedelta(milliseconds=1)
+
+
 def sync(box: Sandbox, engine, window: Window | None = None, *, env_drop: tuple[str, ...] = ()) -> dict:
-    """Every configured stream once; returns the run reports by stream name."""
+    """Every configured stream once, over `window` or else its catch-up window up to the sandbox's now;
+    returns the run reports by stream name."""
     env = {k: v for k, v in box.credentials().items() if k not in env_drop}
     session = box.salesforce_session()
     try:
         with open_sources(env, salesforce_session=session, salesforce_settings=QUICK_RETRIES) as sources:
             assert sources.skipped == []
-            return {s.name: run_stream(engine, s, window) for s in sources.streams}
+            return {
+                s.name: run_stream(engine, s, window or catch_up_window(engine, s.name, now=sandbox_now(box)))
+                for s in sources.streams
+            }
     finally:
         session.close()
 
@@ -159,7 +168,7 @@ def test_hostile_text_lands_verbatim(box, synced):
 def test_running_the_same_sync_again_changes_nothing(box, synced):
     engine, _ = synced
     before = warehouse_state(engine)
-    sync(box, engine, Window(datetime(2000, 1, 1, tzinfo=UTC)))
+    sync(box, engine, Window(HISTORY_START, sandbox_now(box)))
     assert warehouse_state(engine) == before
 
 

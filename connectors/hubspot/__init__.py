@@ -5,7 +5,7 @@ history and associations), read through hubspot-api-client into typed pages.
     config = config_from_env()  # None when HUBSPOT_ACCESS_TOKEN is unset: skip HubSpot (NOT_CONFIGURED)
     for stream in streams(config):
         for page in stream.pages(Window(start, end)):
-            ...  # page.spec, page.rows (Arrow), page.rejects, page.api_calls, page.high_watermark
+            ...  # page.spec, page.rows (Arrow), page.rejects, page.api_calls
 
 Contents:
     settings   limits, page sizes, retry policy, the typed properties of each object

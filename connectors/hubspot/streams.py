@@ -9,10 +9,10 @@
 | hubspot.deals | deals, deal_stage_history, deal_associations | the same for deals, with dealstage history |
 
 A CRM-object stream first lists the archived records (HubSpot never bumps hs_lastmodifieddate on
-archive) and yields those archived within the window as `_is_deleted` rows dated by archivedAt
-(high_watermark None), then the records modified within the window in ascending modification time
-(keyset search, see `paging`), each page with its high_watermark. Every page of records is followed
-by its child pages (stage history, associations; `parent_ids` = the page's records whose children
+archive) and yields those archived within the window as `_is_deleted` rows dated by archivedAt,
+then the records modified within the window in ascending modification time (keyset search, see
+`paging`). Every page of records is followed by its child pages (stage history, associations;
+`parent_ids` = the page's records whose children
 were read), fetched by a worker thread while the next page of records is read, and all fetched
 before the parent page is yielded: a parent never goes out without its children. A page holds up to
 PAGE_ROWS records (one associations call per target type covers it); `api_calls` counts every HTTP
@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
@@ -34,7 +33,6 @@ from connectors.hubspot.client import HubSpotClient, create_client
 from connectors.hubspot.config import HubSpotConfig
 from connectors.hubspot.errors import HubSpotError
 from connectors.hubspot.mapping import (
-    EPOCH,
     MappingError,
     epoch_ms,
     map_associations,
@@ -47,7 +45,7 @@ from connectors.hubspot.mapping import (
     raw_json,
     to_table,
 )
-from connectors.hubspot.paging import record_ms, search_window
+from connectors.hubspot.paging import search_window
 from connectors.hubspot.settings import CrmObject
 from connectors.streams import Page, Reject, StreamSpec, Window
 
@@ -138,7 +136,6 @@ class CrmObjectStream(_Stream):
         # the object's table, its dealstage history (deals only), its associations
         self.specs = specs.CATALOG[self.name]
         self.spec = self.specs[0]
-        self._modified_column = self.spec.schema.names.index(obj.modified_property)
         self.history_spec = specs.DEAL_STAGE_HISTORY if obj.history_property else None
         self.associations_spec = self.specs[-1]
 
@@ -149,8 +146,8 @@ class CrmObjectStream(_Stream):
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.name}.children")
         try:
             in_flight: tuple[Page, Future[list[Page]]] | None = None
-            for records, histories, deleted in self._batches(client, window):
-                parent, ids = self._parent_page(records, meter, deleted=deleted)
+            for records, histories in self._batches(client, window):
+                parent, ids = self._parent_page(records, meter)
                 children = pool.submit(self._child_pages, client, ids, histories)
                 if in_flight is not None:
                     yield from _settle(*in_flight, totals)
@@ -173,8 +170,8 @@ class CrmObjectStream(_Stream):
 
     def _batches(
         self, client: HubSpotClient, window: Window
-    ) -> Iterator[tuple[list[JSON], dict[str, list[Any]] | None, bool]]:
-        """(records, stage histories if already read, archived?) a page at a time: first the records
+    ) -> Iterator[tuple[list[JSON], dict[str, list[Any]] | None]]:
+        """(records, stage histories if already read) a page at a time: first the records
         archived within the window, then those modified within it, in ascending modification time."""
         obj = self.obj
         properties = client.property_names(object_type=obj.object_type)
@@ -187,7 +184,7 @@ class CrmObjectStream(_Stream):
             properties.append(obj.modified_property)
         for listed in _chunks(self._archived_in(client, window), settings.PAGE_ROWS):
             records, histories = self._read_archived(client, listed, properties)
-            yield records, histories, True
+            yield records, histories
         found = search_window(
             lambda body: client.search(object_type=obj.object_type, body=body),
             modified_property=obj.modified_property,
@@ -196,7 +193,7 @@ class CrmObjectStream(_Stream):
             end_ms=None if window.end is None else epoch_ms(window.end),
         )
         for records in _chunks(found, settings.PAGE_ROWS):
-            yield records, None, False
+            yield records, None
 
     # -- archived records --------------------------------------------------------------------------
 
@@ -246,15 +243,13 @@ class CrmObjectStream(_Stream):
 
     # -- one page and its children -----------------------------------------------------------------
 
-    def _parent_page(self, records: list[JSON], meter: _Meter, *, deleted: bool) -> tuple[Page, list[str]]:
+    def _parent_page(self, records: list[JSON], meter: _Meter) -> tuple[Page, list[str]]:
         """The page of `records` and the ids whose children to read. A record read twice (modified
         while the window was read, or sent twice) stays twice: the merge keeps the newest version and
         the run counts both, so fetched is what the API returned."""
         rows: list[tuple] = []
         rejects: list[Reject] = []
         ids: dict[str, None] = {}  # every parseable id, rejected records' too: their children still load
-        newest: datetime | None = None
-        modified = self._modified_column
         for record in records:
             mapped = map_crm_record(record, self.obj)
             if isinstance(mapped, Reject):
@@ -262,22 +257,10 @@ class CrmObjectStream(_Stream):
                 record_id = _record_id(record)
                 if record_id is not None:
                     ids[str(record_id)] = None
-                ms = record_ms(record, self.obj.modified_property)
-                stamp = None if ms is None else _from_ms(ms)
             else:
                 rows.append(mapped)
                 ids[str(mapped[0])] = None
-                stamp = mapped[modified]
-            if stamp is not None and (newest is None or stamp > newest):
-                newest = stamp
-        high_watermark = None if deleted else newest
-        page = Page(
-            self.spec,
-            to_table(self.spec, rows),
-            rejects,
-            api_calls=meter.take(),
-            high_watermark=high_watermark,
-        )
+        page = Page(self.spec, to_table(self.spec, rows), rejects, api_calls=meter.take())
         return page, list(ids)
 
     def _child_pages(
@@ -421,7 +404,3 @@ def _record_id(record: Any) -> int | None:
 def _next_after(body: JSON) -> str | None:
     after = ((body.get("paging") or {}).get("next") or {}).get("after")
     return str(after) if after not in (None, "") else None
-
-
-def _from_ms(ms: int) -> datetime:
-    return EPOCH + timedelta(milliseconds=ms)

@@ -5,7 +5,7 @@ window into typed pages (see connectors.streams).
     with connect(config) as client:         # logs in; wrong credentials fail here
         for stream in streams(client):      # salesforce.user, .task, .event, .opportunity, ...
             for page in stream.pages(Window(start, end)):
-                ...                         # page.rows (Arrow), page.rejects, page.high_watermark
+                ...                         # page.rows (Arrow), page.rejects, page.api_calls
 
 Modules: `specs` (the landing tables and what each stream reads), `settings` (API version, page
 sizes, REST/Bulk switch, retries), `config` (environment variables), `client` (API calls and their

@@ -62,7 +62,6 @@ class Mapped:
 
     rows: pa.Table
     rejects: list[Reject]
-    high_watermark: datetime | None  # largest SystemModstamp seen, rejects included
 
 
 # --- values ------------------------------------------------------------------------------------------
@@ -328,7 +327,6 @@ def _finish(
         if end is not None:
             inside = pc.and_(inside, pc.less(stamps, pa.scalar(end, TIMESTAMP)))
         inside = pc.fill_null(inside, True)
-    high = pc.max(stamps if inside is None else pc.filter(stamps, inside)).as_py()
     table = pa.Table.from_arrays(
         [*arrays.values(), stamps, deleted, raw], names=[*arrays.keys(), SOURCE_UPDATED_AT, IS_DELETED, RAW]
     )
@@ -346,7 +344,7 @@ def _finish(
         table = table.filter(mask if inside is None else pc.and_(mask, inside))
     elif inside is not None:
         table = table.filter(inside)
-    return Mapped(table.cast(spec.schema), rejects, high)
+    return Mapped(table.cast(spec.schema), rejects)
 
 
 def _mark(bad: dict[int, str], mask: pa.Array, reason: str) -> None:

@@ -12,8 +12,7 @@ rows included) and query for the others:
 
 While the caller works on a page, a worker thread already fetches and parses the next one (one
 page ahead, so memory stays bounded by the page size). Each page carries the API calls spent on it
-(the first also the login, limits and describe calls) and `high_watermark` = its largest
-SystemModstamp, safe to save as the cursor.
+(the first also the login, limits and describe calls).
 """
 
 from __future__ import annotations
@@ -155,7 +154,6 @@ class SalesforceStream:
             rows=mapped.rows,
             rejects=mapped.rejects,
             api_calls=self.client.take_api_calls(),
-            high_watermark=mapped.high_watermark,
         )
 
 

@@ -109,7 +109,7 @@ def _freshness(con: duckdb.DuckDBPyConnection) -> tuple[SourceFreshness, ...]:
         select
             split_part(stream, '.', 1) as source,
             max(finished_at) filter (where status = ?),
-            max(cursor_at) filter (where status = ?),
+            max(newest_change_at) filter (where status = ?),
             arg_max(status, started_at),
             max(started_at)
         from {SYNC_RUNS_TABLE}

@@ -2,7 +2,7 @@ import json
 
 import pyarrow as pa
 import pytest
-from warehouse_toys import DEALS, STAGES, deal, page, rows, scalar, ts
+from warehouse_toys import DEALS, STAGES, deal, page, record_run, rows, ts
 
 from connectors.streams import Page, Reject
 from models import loader
@@ -12,8 +12,9 @@ from models.raw import ensure_tables
 
 @pytest.fixture
 def merge(engine):
-    """merge(page) into a warehouse with DEALS and STAGES, as stream 'toy.deals'."""
+    """merge(page) into a warehouse with DEALS and STAGES, as stream 'toy.deals' in run 'run-1'."""
     ensure_tables(engine, [DEALS, STAGES])
+    record_run(engine, "run-1")
     conn = engine.connect()
 
     def merge(p, run_id="run-1"):
@@ -27,8 +28,10 @@ def deals(engine):
     return {r["deal_id"]: r for r in rows(engine, "raw_hubspot.toy_deals")}
 
 
-def cursor(engine):
-    return scalar(engine, "SELECT cursor_at FROM raw_meta.sync_state WHERE stream = 'toy.deals'")
+def run_record(engine, run_id="run-1"):
+    """(fetched, loaded, rejected, api_calls, newest_change_at) of the run's raw_meta.sync_runs row."""
+    (run,) = [r for r in rows(engine, "raw_meta.sync_runs") if r["run_id"] == run_id]
+    return tuple(run[c] for c in ("fetched", "loaded", "rejected", "api_calls", "newest_change_at"))
 
 
 def test_newest_version_wins(engine, merge):
@@ -50,11 +53,11 @@ def test_an_old_window_rerun_never_overwrites_a_newer_version(engine, merge):
 
 
 def test_the_same_page_twice_changes_nothing(engine, merge):
-    p = page(DEALS, [deal("a", 1, amount=1), deal("b", 2, amount=2)], high_watermark=ts(2))
+    p = page(DEALS, [deal("a", 1, amount=1), deal("b", 2, amount=2)])
     merge(p)
-    before = (deals(engine), cursor(engine))
+    before = deals(engine)
     assert merge(p) == MergeResult(loaded=2, updated=2)  # equal versions replace: same content
-    assert (deals(engine), cursor(engine)) == before
+    assert deals(engine) == before
 
 
 def test_duplicates_in_a_page_keep_the_newest_then_the_later_row(engine, merge):
@@ -142,27 +145,26 @@ def test_rejects_are_stored_with_reason_and_payload_and_counted(engine, merge):
 
 
 def test_a_page_of_rejects_only(engine, merge):
-    result = merge(page(DEALS, [], rejects=[Reject("1", "bad", "{}")], high_watermark=ts(3)))
+    result = merge(page(DEALS, [], rejects=[Reject("1", "bad", "{}")]))
     assert result == MergeResult(rejected=1)
-    assert cursor(engine) == ts(3)
+    assert run_record(engine) == (1, 0, 1, 1, None)
     assert deals(engine) == {}
 
 
-def test_the_cursor_moves_forward_only(engine, merge):
-    merge(page(DEALS, [deal("a", 1)]))
-    assert cursor(engine) is None  # no high watermark, no cursor
-    merge(page(DEALS, [deal("a", 4)], high_watermark=ts(4)))
-    assert cursor(engine) == ts(4)
-    merge(page(DEALS, [deal("b", 2)], high_watermark=ts(2)))
-    assert cursor(engine) == ts(4)
-    merge(page(DEALS, [deal("c", 6)], high_watermark=ts(6)))
-    assert cursor(engine) == ts(6)
+def test_each_page_adds_its_counts_and_newest_change_to_its_run(engine, merge):
+    merge(page(DEALS, [deal("a", 4), deal("b", 1)], rejects=[Reject("x", "bad", "{}")], api_calls=2))
+    assert run_record(engine) == (3, 2, 1, 2, ts(4))
+    merge(page(DEALS, [deal("c", 2)]))  # an older change does not move newest_change_at back
+    merge(page(STAGES, [{"deal_id": "a", "seq": 1, "stage": "new"}], parent_ids=["a"]))  # no change time
+    assert run_record(engine) == (5, 4, 1, 4, ts(4))
+    merge(page(DEALS, [deal("d", 6)]))
+    assert run_record(engine) == (6, 5, 1, 5, ts(6))
 
 
-@pytest.mark.parametrize("step", ["_insert_rejects", "advance_cursor"])
-def test_a_failure_inside_the_transaction_keeps_neither_data_nor_cursor(engine, merge, monkeypatch, step):
-    merge(page(DEALS, [deal("a", 1, amount=1)], high_watermark=ts(1)))
-    before = (deals(engine), cursor(engine), rows(engine, "raw_meta.rejects"))
+@pytest.mark.parametrize("step", ["_insert_rejects", "_count_in_run"])
+def test_a_failure_inside_the_transaction_keeps_neither_data_nor_counts(engine, merge, monkeypatch, step):
+    merge(page(DEALS, [deal("a", 1, amount=1)]))
+    before = (deals(engine), run_record(engine), rows(engine, "raw_meta.rejects"))
 
     def fail(*args, **kwargs):
         raise OSError("disk full")
@@ -174,20 +176,19 @@ def test_a_failure_inside_the_transaction_keeps_neither_data_nor_cursor(engine, 
                 DEALS,
                 [deal("a", 2, amount=2), deal("b", 2)],
                 rejects=[Reject("c", "bad", "{}")],
-                high_watermark=ts(2),
             )
         )
-    assert (deals(engine), cursor(engine), rows(engine, "raw_meta.rejects")) == before
+    assert (deals(engine), run_record(engine), rows(engine, "raw_meta.rejects")) == before
 
 
 def test_a_failing_statement_rolls_back_and_the_connection_stays_usable(engine, merge):
-    merge(page(DEALS, [deal("a", 1)], high_watermark=ts(1)))
-    broken = page(DEALS, [deal("b", 2) | {"_raw": "{not json"}], high_watermark=ts(2))
+    merge(page(DEALS, [deal("a", 1)]))
+    broken = page(DEALS, [deal("b", 2) | {"_raw": "{not json"}])
     with pytest.raises(Exception, match="Malformed JSON"):
         merge(broken)
-    assert (list(deals(engine)), cursor(engine)) == (["a"], ts(1))
-    merge(page(DEALS, [deal("c", 3)], high_watermark=ts(3)))
-    assert (list(deals(engine)), cursor(engine)) == (["a", "c"], ts(3))
+    assert (list(deals(engine)), run_record(engine)[1]) == (["a"], 1)
+    merge(page(DEALS, [deal("c", 3)]))
+    assert (list(deals(engine)), run_record(engine)[1]) == (["a", "c"], 2)
 
 
 def test_a_page_that_does_not_match_its_spec_names_stream_and_column(merge):

@@ -1,12 +1,12 @@
 from dataclasses import replace
 
 import pytest
-from warehouse_toys import DEALS, EVERYTHING, STAGES, deal, page, rows
+from warehouse_toys import DEALS, EVERYTHING, STAGES, deal, page, rows, ts
 
 from connectors.streams import STANDARD_COLUMNS, Column
 from models.engine import make_engine
 from models.loader import merge_page
-from models.raw import SchemaDriftError, ensure_tables, raw_table
+from models.raw import SchemaDriftError, ensure_tables, raw_table, sync_runs
 
 
 def catalog(engine, schema, table):
@@ -65,13 +65,42 @@ def test_types_comments_and_keys_reach_duckdb_and_persist(tmp_path):
 
 def test_meta_tables_are_documented(engine):
     ensure_tables(engine, [])
-    for table in ("sync_state", "sync_runs", "rejects"):
+    for table in ("sync_runs", "rejects"):
         columns = catalog(engine, "raw_meta", table)
         assert columns, table
         assert all(comment for _, _, comment in columns.values()), table
         assert table_comment(engine, "raw_meta", table)
     assert catalog(engine, "raw_meta", "rejects")["payload"][0] == "JSON"
-    assert catalog(engine, "raw_meta", "sync_state")["cursor_at"][0] == "TIMESTAMP WITH TIME ZONE"
+    assert catalog(engine, "raw_meta", "sync_runs")["newest_change_at"][0] == "TIMESTAMP WITH TIME ZONE"
+
+
+def test_an_older_warehouses_cursor_table_is_dropped_and_its_runs_keep_their_newest_change(engine):
+    """Before raw_meta.sync_runs was the only sync state, sync_state held a cursor per stream and each
+    run recorded that cursor as sync_runs.cursor_at."""
+    with engine.begin() as conn:
+        for sql in (
+            "CREATE SCHEMA raw_meta",
+            "CREATE TABLE raw_meta.sync_state (stream VARCHAR PRIMARY KEY, cursor_at TIMESTAMPTZ, "
+            "last_window_end TIMESTAMPTZ, updated_at TIMESTAMPTZ)",
+            "INSERT INTO raw_meta.sync_state VALUES ('toy.deals', '2024-01-01 02:00+00', NULL, now())",
+            "CREATE TABLE raw_meta.sync_runs (run_id VARCHAR PRIMARY KEY, stream VARCHAR NOT NULL, "
+            "window_start TIMESTAMPTZ NOT NULL, window_end TIMESTAMPTZ, started_at TIMESTAMPTZ NOT NULL, "
+            "finished_at TIMESTAMPTZ, status VARCHAR NOT NULL, fetched BIGINT, loaded BIGINT, "
+            "rejected BIGINT, api_calls BIGINT, cursor_at TIMESTAMPTZ, error VARCHAR, "
+            "CHECK (status IN ('running', 'succeeded', 'failed')))",
+            "INSERT INTO raw_meta.sync_runs VALUES ('old', 'toy.deals', '2000-01-01 00:00+00', "
+            "'2024-01-02 00:00+00', '2024-01-02 00:00+00', '2024-01-02 00:01+00', 'succeeded', 1, 1, 0, "
+            "1, '2024-01-01 02:00+00', NULL)",
+        ):
+            conn.exec_driver_sql(sql)
+    ensure_tables(engine, [DEALS])
+    ensure_tables(engine, [DEALS])  # idempotent
+    assert catalog(engine, "raw_meta", "sync_state") == {}
+    columns = catalog(engine, "raw_meta", "sync_runs")
+    assert "cursor_at" not in columns
+    assert columns["newest_change_at"][2] == sync_runs.c.newest_change_at.comment
+    (run,) = rows(engine, "raw_meta.sync_runs")
+    assert (run["run_id"], run["newest_change_at"]) == ("old", ts(2))
 
 
 def test_ensure_tables_is_idempotent_and_keeps_data(engine):

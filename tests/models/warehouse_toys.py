@@ -11,6 +11,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from connectors.streams import Column, Page, Reject, StreamSpec, Window
+from models.raw import sync_runs
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -76,7 +77,6 @@ def page(
     rows: list[dict],
     *,
     rejects: list[Reject] | None = None,
-    high_watermark: datetime | None = None,
     parent_ids: list[str] | None = None,
     api_calls: int = 1,
 ) -> Page:
@@ -86,7 +86,6 @@ def page(
         rejects=rejects or [],
         api_calls=api_calls,
         parent_ids=parent_ids,
-        high_watermark=high_watermark,
     )
 
 
@@ -109,6 +108,16 @@ class ListStream:
             yield p
             if self.on_resume is not None:
                 self.on_resume(n + 1)
+
+
+def record_run(engine: sa.Engine, run_id: str, stream: str = "toy.deals") -> None:
+    """A 'running' row in raw_meta.sync_runs, as models.sync.run_stream writes before the first page."""
+    with engine.begin() as conn:
+        conn.execute(
+            sync_runs.insert().values(
+                run_id=run_id, stream=stream, window_start=T0, started_at=T0, status="running"
+            )
+        )
 
 
 def rows(engine: sa.Engine, table: str, order_by: str = "ALL") -> list[dict]:

@@ -10,10 +10,11 @@ import pytest
 from pipeline_helpers import sandbox_environment
 
 from connectors.sources import open_sources
+from connectors.streams import Window
 from models.engine import make_engine
 from models.reporting import reporting_config_from_env, write_config
 from models.sqlmodels import build
-from models.sync import run_stream
+from models.sync import HISTORY_START, run_stream
 from pipelines.definitions import build_definitions
 from pipelines.extract_assets import landing_table_key, stream_catalog
 from pipelines.jobs import SYNC_JOB
@@ -39,12 +40,13 @@ def box():
 
 @pytest.fixture(scope="module")
 def full_sync(box, reporting_file, tmp_path_factory):
-    """The reference: every stream from the start of time in one incremental run, then the models."""
+    """The reference: every stream from the start of history to now in one run, then the models."""
     path = tmp_path_factory.mktemp("full") / "warehouse.duckdb"
     engine = make_engine(path)
+    everything = Window(HISTORY_START, datetime.now(UTC))
     with sandbox_environment(box), open_sources() as sources:
         for stream in sources.streams:
-            run_stream(engine, stream)
+            run_stream(engine, stream, everything)
     write_config(
         engine,
         reporting_config_from_env({"BAROMETER_CONFIG_FILE": str(reporting_file)}),

@@ -16,17 +16,11 @@ from connectors.hubspot import config as hubspot_config
 from connectors.salesforce import config as salesforce_config
 from models import reporting
 from models.engine import WarehouseConfigError
-from models.raw import ensure_tables, sync_runs
 from models.reporting import CONFIG_TABLES
 from models.sqlmodels import SQL_ROOT, discover
+from models.sync import HISTORY_START
 from pipelines.definitions import build_definitions, defs
-from pipelines.partitions import (
-    HISTORY_START,
-    catch_up_range,
-    daily_partitions,
-    extraction_window,
-    loaded_until,
-)
+from pipelines.partitions import catch_up_range, daily_partitions, extraction_window
 from pipelines.resources import HubSpotResource, ReportingResource, SalesforceResource, WarehouseResource
 from pipelines.schedules import SCHEDULE_NAME
 from pipelines.settings import PipelineSettings, PipelineSettingsError, settings_from_env
@@ -294,41 +288,6 @@ def test_catch_up_starts_where_the_least_advanced_stream_stops_minus_the_overlap
     assert catch_up_range(partitions, loaded, overlap=overlap, now=now) == dg.PartitionKeyRange(
         "2026-03-07", "2026-03-10"
     )
-
-
-def test_loaded_until_follows_the_unbroken_span_of_successful_windows(tmp_path):
-    from models.engine import make_engine
-
-    engine = make_engine(tmp_path / "w.duckdb")
-    assert loaded_until(engine, "salesforce.task") is None  # no metadata tables yet
-    ensure_tables(engine, [])
-
-    def run(run_id, start, end, status="succeeded", stream="salesforce.task"):
-        with engine.begin() as conn:
-            conn.execute(
-                sync_runs.insert().values(
-                    run_id=run_id,
-                    stream=stream,
-                    window_start=start,
-                    window_end=end,
-                    started_at=end or datetime(2026, 3, 9, 12, tzinfo=UTC),
-                    status=status,
-                )
-            )
-
-    day = timedelta(days=1)
-    d1 = datetime(2026, 3, 1, tzinfo=UTC)
-    run("later-only", d1, d1 + day)
-    assert loaded_until(engine, "salesforce.task") is None  # nothing from the start of history
-    run("history", HISTORY_START, d1 + day / 2)
-    assert loaded_until(engine, "salesforce.task") == d1 + day
-    run("failed", d1 + day, d1 + 2 * day, status="failed")
-    run("after-a-gap", d1 + 3 * day, d1 + 4 * day)
-    assert loaded_until(engine, "salesforce.task") == d1 + day
-    run("incremental", d1 + day - timedelta(minutes=5), None)  # window_end NULL: up to when it ran
-    assert loaded_until(engine, "salesforce.task") == datetime(2026, 3, 9, 12, tzinfo=UTC)
-    assert loaded_until(engine, "hubspot.calls") is None
-    engine.dispose()
 
 
 def test_only_loading_steps_get_the_load_memory_limit(tmp_path):

@@ -27,11 +27,11 @@ from sqlalchemy.engine import make_url
 from models.engine import make_engine
 from models.serving import PublishConfigError, ServingConfig, publish
 from models.sqlmodels import SQL_ROOT, discover
+from models.sync import loaded_until
 from pipelines.checks import model_checks
 from pipelines.cli import _report, main
 from pipelines.definitions import build_definitions
 from pipelines.jobs import REBUILD_JOB
-from pipelines.partitions import loaded_until
 from pipelines.publish_assets import SERVING_KEY, blocking_checks, published_tables
 from pipelines.resources import PublishResource, ReportingResource, WarehouseResource
 from pipelines.runs import catch_up, run_job

@@ -17,10 +17,10 @@ from pipeline_helpers import (
 )
 
 from models.engine import make_engine
+from models.sync import loaded_until
 from pipelines.definitions import build_definitions
 from pipelines.extract_assets import reconciliation
 from pipelines.jobs import CHECK_JOB, REBUILD_JOB
-from pipelines.partitions import loaded_until
 from pipelines.resources import ReportingResource, WarehouseResource
 from pipelines.runs import catch_up, run_job
 from pipelines.settings import PipelineSettings

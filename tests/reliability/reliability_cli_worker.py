@@ -58,8 +58,8 @@ def warehouse_sync() -> None:
     from models.engine import make_engine
     from models.reporting import reporting_config_from_env, write_config
     from models.sqlmodels import build
-    from models.sync import run_stream
-    from pipelines.partitions import catch_up_range, daily_partitions, extraction_window, loaded_until
+    from models.sync import loaded_until, run_stream
+    from pipelines.partitions import catch_up_range, daily_partitions, extraction_window
     from pipelines.settings import settings_from_env
 
     started = time.perf_counter()

@@ -42,7 +42,7 @@ from connectors.salesforce.mapping import map_csv, read_bulk_csv
 from connectors.salesforce.specs import OPPORTUNITY as OPPORTUNITY_SPEC
 from connectors.sources import open_sources
 from models.engine import make_engine
-from models.sync import run_stream
+from models.sync import catch_up_window, run_stream
 from pipelines.definitions import build_definitions
 from pipelines.demo import sandbox_reporting_toml
 from pipelines.extract_assets import NOTHING_REJECTED
@@ -262,7 +262,7 @@ def test_a_salesforce_page_broken_for_good_fails_the_run_clearly_and_loses_nothi
         ) as s:
             task = next(stream for stream in s.streams if stream.name == "salesforce.task")
             with pytest.raises(SalesforceRetriesExhausted) as failure:
-                run_stream(engine, task)
+                run_stream(engine, task, catch_up_window(engine, task.name))
     finally:
         box.faults.clear()
     message = str(failure.value)
@@ -270,20 +270,20 @@ def test_a_salesforce_page_broken_for_good_fails_the_run_clearly_and_loses_nothi
     assert "gave up after 3 attempts" in message
     assert "JSONDecodeError" in message
     assert "re-run the window later (nothing was skipped)" in message
-    [(status, fetched, error, cursor_at)] = rows(
-        engine, "select status, fetched, error, cursor_at from raw_meta.sync_runs"
+    [(status, fetched, error, newest_change_at)] = rows(
+        engine, "select status, fetched, error, newest_change_at from raw_meta.sync_runs"
     )
     [landed] = rows(engine, "select count(*), max(_source_updated_at) from raw_salesforce.task")
     assert status == "failed"
     assert error.startswith("RetriesExhausted: ")
-    assert fetched == landed[0] == 200  # the first page stays committed, with its cursor
-    assert cursor_at == landed[1]
+    assert fetched == landed[0] == 200  # the first page stays committed, counted in its run's record
+    assert newest_change_at == landed[1]
     try:
         with open_sources(
             box.credentials(), salesforce_session=session, salesforce_settings=QUICK_SALESFORCE
         ) as s:
             task = next(stream for stream in s.streams if stream.name == "salesforce.task")
-            run_stream(engine, task)
+            run_stream(engine, task, catch_up_window(engine, task.name))  # the failed window again
     finally:
         session.close()
     generated = {r[0] for r in box.store.cursor().execute(STORE_IDS[TASK]).fetchall()}
@@ -307,7 +307,7 @@ def test_a_hubspot_page_broken_for_good_fails_the_run_clearly_and_loses_nothing(
     box.tamper_pages(PageTamper("hubspot.objects.search", lambda body: broken_after_first(body, seen)))
     try:
         with pytest.raises(RetriesExhausted) as failure:
-            run_stream(engine, calls)
+            run_stream(engine, calls, catch_up_window(engine, calls.name))
     finally:
         box.faults.clear()
     message = str(failure.value)
@@ -317,7 +317,7 @@ def test_a_hubspot_page_broken_for_good_fails_the_run_clearly_and_loses_nothing(
     [(status, error)] = rows(engine, "select status, error from raw_meta.sync_runs")
     assert status == "failed"
     assert error.startswith("RetriesExhausted: ")
-    run_stream(engine, calls)
+    run_stream(engine, calls, catch_up_window(engine, calls.name))
     generated = {r[0] for r in box.store.cursor().execute(STORE_IDS[CALLS]).fetchall()}
     landed_ids = {str(r[0]) for r in rows(engine, "select id from raw_hubspot.calls")}
     assert landed_ids == generated

@@ -11,7 +11,7 @@ import pytest
 from connectors.hubspot import settings as client_defaults
 from connectors.sources import open_sources
 from models.engine import make_engine
-from models.sync import run_stream
+from models.sync import catch_up_window, run_stream
 from sandbox.hubspot.app import HubSpotConfig
 from sandbox.org.config import OrgConfig
 from sandbox.sandbox import Sandbox, SandboxConfig
@@ -52,7 +52,9 @@ def test_a_full_sync_never_exceeds_hubspots_real_limits(tmp_path):
         engine = make_engine(tmp_path / "warehouse.duckdb")
         started = datetime.now(UTC)
         with open_sources(env) as sources:  # HubSpot only: Salesforce has no per-second limits
-            reports = [run_stream(engine, stream) for stream in sources.streams]
+            reports = [
+                run_stream(engine, stream, catch_up_window(engine, stream.name)) for stream in sources.streams
+            ]
         seconds = (datetime.now(UTC) - started).total_seconds()
         engine.dispose()
         entries = box.hubspot.log.entries

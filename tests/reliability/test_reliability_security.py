@@ -34,7 +34,7 @@ from connectors.salesforce.errors import AuthenticationError as SalesforceAuthen
 from connectors.sources import open_sources
 from models.engine import make_engine
 from models.reporting import ReportingConfig, ReportingConfigError, reporting_config_from_env, write_config
-from models.sync import run_stream
+from models.sync import catch_up_window, run_stream
 from pipelines.demo import sandbox_reporting_toml
 from pipelines.settings import PipelineSettingsError, settings_from_env
 from sandbox.faults import FaultKind, FaultRule
@@ -358,7 +358,7 @@ def test_a_refused_hubspot_token_names_the_variable_and_echoes_no_secret(box, ca
     owners = next(s for s in hubspot_streams(config) if s.name == "hubspot.owners")
     engine = make_engine(tmp_path / "w.duckdb")
     with pytest.raises(HubSpotAuthenticationError) as refused:
-        run_stream(engine, owners)
+        run_stream(engine, owners, catch_up_window(engine, owners.name))
     text = (
         str(refused.value)
         + repr(refused.value)
@@ -386,7 +386,9 @@ def test_login_flows_with_expiring_sessions_leave_no_secret_in_logs_or_the_wareh
     quick = SyncSettings(backoff_initial_seconds=0.01, backoff_max_seconds=0.1)
     try:
         with open_sources(env, salesforce_session=session, salesforce_settings=quick) as sources:
-            reports = [run_stream(engine, stream) for stream in sources.streams]
+            reports = [
+                run_stream(engine, stream, catch_up_window(engine, stream.name)) for stream in sources.streams
+            ]
     finally:
         box.faults.clear()
         session.close()

@@ -101,7 +101,6 @@ def test_rest_records_become_typed_rows():
     assert first["_is_deleted"] is False
     assert orjson.loads(first["_raw"]) == record(0)
     assert rows[1]["IsArchived"] is True
-    assert mapped.high_watermark == datetime(2026, 3, 2, 15, 0, 1, tzinfo=UTC)
 
 
 def test_objects_without_is_deleted_land_as_not_deleted():
@@ -149,8 +148,6 @@ def test_a_record_that_cannot_be_mapped_is_rejected_with_its_reason(bad, reason)
     assert reason in reject.reason
     assert orjson.loads(reject.payload) == records[1]
     assert reject.record_id == (records[1]["Id"] or None)
-    if bad.get("SystemModstamp") is None and "SystemModstamp" not in bad:
-        assert mapped.high_watermark == datetime(2026, 3, 2, 15, 0, 2, tzinfo=UTC)
 
 
 def test_integral_floats_are_integers_and_a_non_record_is_rejected():
@@ -171,7 +168,6 @@ def test_a_window_finer_than_a_millisecond_drops_rows_outside_it():
     assert mapped.rows.column("Id").to_pylist() == [records[1]["Id"], records[2]["Id"]]
     mapped = map_records(TASK, records, has_is_deleted=True, window=(start, end - timedelta(seconds=1)))
     assert mapped.rows.column("Id").to_pylist() == [records[1]["Id"]]
-    assert mapped.high_watermark == datetime(2026, 3, 2, 15, 0, 1, tzinfo=UTC)
 
 
 def test_bulk_csv_rows_equal_rest_rows_raw_included():
@@ -190,7 +186,6 @@ def test_bulk_csv_rows_equal_rest_rows_raw_included():
     assert bulk.rows.drop_columns(["_raw"]).equals(rest.rows.drop_columns(["_raw"]))
     assert [orjson.loads(r) for r in bulk.rows.column("_raw").to_pylist()] == records
     assert bulk.rows.column("Subject").to_pylist() == [HOSTILE, "Call 1", "NULL", None]
-    assert bulk.high_watermark == rest.high_watermark
 
 
 def test_bulk_csv_values_that_do_not_parse_are_rejected():
