@@ -290,7 +290,7 @@ DEAL_FACTS = _doc(
 # Staging: the shared steps between the landing tables and core (sql/staging), one rule in one place.
 CRM_OWNERS = _doc(
     "One row per CRM owner record, every Salesforce User and every HubSpot owner (archived included), "
-    "with the rep it credits: core.reps groups these rows into reps; core.activities and core.deals "
+    "with the rep it credits: core.reps groups these rows into reps; core.activities and staging.deals "
     "look their records' owners up here.",
     rep_id=REPS.columns["rep_id"],
     source=_SOURCE,
@@ -321,7 +321,7 @@ STAGING_DEALS = _doc(
     "shape, with its current state: what core.deals and core.deal_stage_history read.",
     **{
         name: DEALS.columns[name]
-        for name in ("deal_id", "source", "crm_id", "deal_name", "rep_id", "prospect_id", "pipeline", "stage")
+        for name in ("deal_id", "source", "crm_id", "deal_name", "prospect_id", "pipeline", "stage")
     },
     exact_amount="The amount as the CRM sends it, exact (DECIMAL(38,10)); NULL when the deal has none.",
     deal_currency=(
@@ -337,6 +337,199 @@ STAGING_DEALS = _doc(
     ),
     is_deleted=DEALS.columns["is_deleted"],
     source_updated_at=DEALS.columns["source_updated_at"],
+    rep_id=DEALS.columns["rep_id"],
+)
+
+
+# One staging view per landing or config table core needs (<source>_<table>): each renames, casts and
+# cleans its table; the shared steps above are built on them.
+_OWNER_ID = "The owner's id in its CRM, as text; NULL without owner"
+_ACTIVITY_VIEW = "what core.activities reads."
+
+SALESFORCE_USERS = _doc(
+    "One row per Salesforce User (a CRM owner), cleaned: what staging.crm_owners reads.",
+    **{name: CRM_OWNERS.columns[name] for name in ("source", "owner_id", "email")},
+    name="Name, else FirstName LastName (the non-empty parts joined by a space); NULL when empty.",
+    is_active="IsActive.",
+    modified_at="SystemModstamp.",
+)
+
+HUBSPOT_OWNERS = _doc(
+    "One row per HubSpot owner (archived included), cleaned: what staging.crm_owners reads.",
+    **{name: CRM_OWNERS.columns[name] for name in ("source", "owner_id", "email")},
+    name="The non-empty parts of firstName lastName joined by a space; NULL when empty.",
+    is_active="Not archived.",
+    modified_at="updatedAt, else createdAt.",
+)
+
+SALESFORCE_TASKS = _doc(
+    "One row per Salesforce Task (deleted and archived included), cleaned; the calls among them are "
+    + _ACTIVITY_VIEW,
+    **{name: ACTIVITIES.columns[name] for name in ("activity_id", "source", "crm_id")},
+    is_call="TaskSubtype is Call (or empty): the Task is a call.",
+    owner_id=_OWNER_ID + ": OwnerId (empty is none).",
+    prospect_id="salesforce:<AccountId>, else salesforce:<WhoId> (empty ids are none); NULL when neither.",
+    deal_id="salesforce:<WhatId> when WhatId is an Opportunity (prefix 006); else NULL.",
+    occurred_at="CompletedDateTime, else CreatedDate.",
+    duration_seconds="CallDurationInSeconds.",
+    disposition=(
+        "CallDisposition normalised (macro salesforce_disposition: lower-cased, surrounding whitespace "
+        "removed, runs of whitespace and hyphens as one _); NULL when empty."
+    ),
+    is_deleted="IsDeleted (an archived Task, IsArchived alone, is history, not a deletion).",
+    source_updated_at="SystemModstamp.",
+)
+
+SALESFORCE_EVENTS = _doc(
+    "One row per Salesforce Event, i.e. meeting (deleted and archived included), cleaned: " + _ACTIVITY_VIEW,
+    **{name: ACTIVITIES.columns[name] for name in ("activity_id", "source", "crm_id")},
+    owner_id=SALESFORCE_TASKS.columns["owner_id"],
+    prospect_id=SALESFORCE_TASKS.columns["prospect_id"],
+    deal_id=SALESFORCE_TASKS.columns["deal_id"],
+    occurred_at="StartDateTime.",
+    booked_at="CreatedDate.",
+    duration_seconds="DurationInMinutes × 60.",
+    is_deleted="IsDeleted (an archived Event, IsArchived alone, is history, not a deletion).",
+    source_updated_at="SystemModstamp.",
+)
+
+_HUBSPOT_ID = "The record's HubSpot id (an integer): the key staging.hubspot_links uses."
+_HUBSPOT_UPDATED_AT = (
+    "hs_lastmodifieddate, else updatedAt; for an archived record, archivedAt first (macro "
+    "hubspot_updated_at)."
+)
+
+HUBSPOT_CALLS = _doc(
+    "One row per HubSpot call (archived included), cleaned: " + _ACTIVITY_VIEW,
+    **{name: ACTIVITIES.columns[name] for name in ("activity_id", "source", "crm_id")},
+    hubspot_id=_HUBSPOT_ID,
+    owner_id=_OWNER_ID + ": hubspot_owner_id.",
+    occurred_at="hs_timestamp.",
+    duration_seconds="hs_call_duration (ms) // 1000.",
+    disposition="hs_call_disposition (a GUID) trimmed; NULL when empty.",
+    is_deleted="Archived.",
+    source_updated_at=_HUBSPOT_UPDATED_AT,
+)
+
+HUBSPOT_MEETINGS = _doc(
+    "One row per HubSpot meeting (archived included), cleaned: " + _ACTIVITY_VIEW,
+    **{name: ACTIVITIES.columns[name] for name in ("activity_id", "source", "crm_id")},
+    hubspot_id=_HUBSPOT_ID,
+    owner_id=HUBSPOT_CALLS.columns["owner_id"],
+    occurred_at="hs_meeting_start_time, else hs_timestamp.",
+    booked_at="hs_createdate, else createdAt.",
+    duration_seconds="hs_meeting_end_time − hs_meeting_start_time in whole seconds (rounded down).",
+    outcome=(
+        "hs_meeting_outcome trimmed and lower-cased when it is scheduled, completed, rescheduled, no_show "
+        "or canceled; else NULL."
+    ),
+    is_deleted="Archived.",
+    source_updated_at=_HUBSPOT_UPDATED_AT,
+)
+
+SALESFORCE_OPPORTUNITIES = _doc(
+    "One row per Salesforce Opportunity, i.e. deal (deleted included), cleaned: what staging.deals reads.",
+    **{name: DEALS.columns[name] for name in ("deal_id", "source", "crm_id")},
+    deal_name="Name.",
+    owner_id=SALESFORCE_TASKS.columns["owner_id"],
+    prospect_id=(
+        "salesforce:<AccountId>, else salesforce:<ContactId> (empty ids are none); NULL when neither."
+    ),
+    pipeline="NULL: Salesforce deals have no pipeline.",
+    stage="StageName.",
+    exact_amount="Amount, exact (DECIMAL(38,10), from its shortest decimal form); NULL when none.",
+    deal_currency="CurrencyIsoCode upper-cased; NULL when empty.",
+    created_at="CreatedDate.",
+    is_closed="IsClosed.",
+    is_won="IsWon.",
+    close_date="CloseDate, open deals included.",
+    is_deleted="IsDeleted.",
+    source_updated_at="SystemModstamp.",
+)
+
+HUBSPOT_DEALS = _doc(
+    "One row per HubSpot deal (archived included), cleaned: what staging.deals reads.",
+    **{name: DEALS.columns[name] for name in ("deal_id", "source", "crm_id")},
+    hubspot_id=_HUBSPOT_ID,
+    deal_name="dealname.",
+    owner_id=HUBSPOT_CALLS.columns["owner_id"],
+    pipeline="The pipeline id.",
+    stage="The dealstage id.",
+    exact_amount=(
+        "amount, exact (DECIMAL(38,10)); NULL when empty (HubSpot sends a string; the landing column may "
+        "already be a number)."
+    ),
+    deal_currency="deal_currency_code upper-cased; NULL when empty.",
+    created_at="createdate, else createdAt.",
+    deal_is_closed="hs_is_closed, the deal's own flag (staging.deals prefers the pipeline stage's).",
+    deal_is_won="hs_is_closed_won, the deal's own flag (staging.deals prefers the pipeline stage's).",
+    close_at="closedate, the instant (staging.deals takes its date in the reporting timezone).",
+    is_deleted="Archived.",
+    source_updated_at=_HUBSPOT_UPDATED_AT,
+)
+
+HUBSPOT_DEAL_STAGES = _doc(
+    "One row per stage of a HubSpot deal pipeline, with what it says of a deal in it: what staging.deals "
+    "reads.",
+    pipeline_id="The pipeline id.",
+    stage_id="The stage id (a deal's dealstage).",
+    is_closed="The stage's isClosed.",
+    is_won="Closed and the stage's probability numerically 1.",
+)
+
+SALESFORCE_OPPORTUNITY_HISTORY = _doc(
+    "One row per Salesforce OpportunityHistory entry: what core.deal_stage_history reads.",
+    deal_id="salesforce:<OpportunityId>.",
+    history_id="The entry's Id: orders entries of the same CreatedDate.",
+    stage="StageName, as sent (an entry without one is no stage entered).",
+    entered_at="CreatedDate.",
+)
+
+HUBSPOT_DEAL_STAGE_HISTORY = _doc(
+    "One row per entry of a HubSpot deal's dealstage history: what core.deal_stage_history reads.",
+    deal_id="hubspot:<deal id>.",
+    sequence="The entry's position in the deal's history, 0 = oldest.",
+    stage="The dealstage id entered, as sent (an entry without one is no stage entered).",
+    entered_at="When the deal entered it.",
+)
+
+CONFIG_BUILD = _doc(
+    "The build's reporting settings (config.build), one row: what the core models and staging.deals read.",
+    timezone="The reporting timezone (IANA name).",
+    currency="The reporting currency (ISO code).",
+    as_of="When the build ran; nothing after it counts.",
+    as_of_date="as_of's date in the reporting timezone.",
+)
+
+CONFIG_FX_RATES = _doc(
+    "One row per configured currency (config.fx_rates), its rate exact: what core.deals reads.",
+    currency="ISO currency code.",
+    rate=(
+        "1 unit of the currency = rate × the reporting currency, DECIMAL(18,10) from the rate's shortest "
+        "decimal form."
+    ),
+)
+
+CONFIG_CALL_OUTCOMES = _doc(
+    "The configured call outcomes (config.call_outcomes) keyed as the calls' dispositions are cleaned: "
+    "what core.activities reads.",
+    source=_SOURCE,
+    disposition=(
+        "The configured value cleaned as the calls' are: Salesforce normalised (macro "
+        "salesforce_disposition), HubSpot trimmed."
+    ),
+    outcome="The outcome it maps to (the smallest where two values clean to one disposition).",
+)
+
+FUNNEL_STAGES = _doc(
+    "config.stage_mapping resolved for every pipeline the deals use, one lookup for core.deals and "
+    "core.deal_stage_history: a per-pipeline entry wins over the source's any-pipeline entry.",
+    source=_SOURCE,
+    pipeline=(
+        "The deals' pipeline: a HubSpot pipeline id; NULL for Salesforce and a HubSpot deal without one."
+    ),
+    stage="A mapped CRM stage (Salesforce StageName, HubSpot dealstage id).",
+    funnel_stage="Its canonical funnel stage (appointment, qualified, proposal, negotiation, won, lost).",
 )
 
 DOCS: Mapping[str, TableDoc] = MappingProxyType(
@@ -344,6 +537,21 @@ DOCS: Mapping[str, TableDoc] = MappingProxyType(
         "staging.crm_owners": CRM_OWNERS,
         "staging.hubspot_links": HUBSPOT_LINKS,
         "staging.deals": STAGING_DEALS,
+        "staging.salesforce_users": SALESFORCE_USERS,
+        "staging.hubspot_owners": HUBSPOT_OWNERS,
+        "staging.salesforce_tasks": SALESFORCE_TASKS,
+        "staging.salesforce_events": SALESFORCE_EVENTS,
+        "staging.hubspot_calls": HUBSPOT_CALLS,
+        "staging.hubspot_meetings": HUBSPOT_MEETINGS,
+        "staging.salesforce_opportunities": SALESFORCE_OPPORTUNITIES,
+        "staging.hubspot_deals": HUBSPOT_DEALS,
+        "staging.hubspot_deal_stages": HUBSPOT_DEAL_STAGES,
+        "staging.salesforce_opportunity_history": SALESFORCE_OPPORTUNITY_HISTORY,
+        "staging.hubspot_deal_stage_history": HUBSPOT_DEAL_STAGE_HISTORY,
+        "staging.config_build": CONFIG_BUILD,
+        "staging.config_fx_rates": CONFIG_FX_RATES,
+        "staging.config_call_outcomes": CONFIG_CALL_OUTCOMES,
+        "staging.funnel_stages": FUNNEL_STAGES,
         "core.reps": REPS,
         "core.activities": ACTIVITIES,
         "core.deals": DEALS,

@@ -1,7 +1,8 @@
 -- marts.rep_weekly_scorecard: one row per rep and ISO week (week_start, a Monday) with any activity or
 -- result, or a revenue target covering a day of the week (future weeks included): inputs, results, the
--- week's share of the revenue target, the magic number and the activity barometer (KPI contract,
--- section 3). Nothing after as_of counts; deleted records never count.
+-- week's share of the revenue target, the magic number and the activity barometer
+-- (docs/metrics.md, "marts.rep_weekly_scorecard"). Nothing after as_of counts; deleted records never
+-- count.
 with
 
 -- The build's reporting settings (models.reporting.write_config): one typed row.
@@ -321,7 +322,8 @@ magic as (
     from joined
 ),
 
--- Money rounded half away from zero to cents with integer arithmetic on cents (and 1e-10 units).
+-- Money rounded half away from zero to cents with integer arithmetic on cents (macro average_cents)
+-- and on 1e-10 units.
 final as (
     select
         magic.week_start,
@@ -337,14 +339,7 @@ final as (
         magic.deals_lost,
         magic.revenue_won,
         magic.deals_won / nullif(magic.deals_won + magic.deals_lost, 0) as win_rate,
-        cast(
-            cast(
-                sign(magic.revenue_won_cents)
-                * ((2 * abs(magic.revenue_won_cents) + magic.won_with_amount)
-                    // nullif(2 * magic.won_with_amount, 0))
-                as decimal(18, 0)
-            ) * 0.01 as decimal(18, 2)
-        ) as avg_revenue_per_sale,
+        average_cents(magic.revenue_won_cents, magic.won_with_amount) as avg_revenue_per_sale,
         cast(magic.avg_sales_cycle_days as double) as avg_sales_cycle_days,
         cast(
             cast((magic.target_units + 50000000) // 100000000 as decimal(18, 0)) * 0.01 as decimal(18, 2)
