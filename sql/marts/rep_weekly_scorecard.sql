@@ -293,20 +293,14 @@ joined as (
         coalesce(nullif(rep_factors.a2p, 0), team_factors.a2p) as a2p,
         coalesce(nullif(rep_factors.p2c, 0), team_factors.p2c) as p2c
     from rep_weeks
-    left join core.reps as reps on reps.rep_id = rep_weeks.rep_id
-    left join activity_weeks
-        on activity_weeks.rep_id = rep_weeks.rep_id and activity_weeks.week_start = rep_weeks.week_start
-    left join created_weeks
-        on created_weeks.rep_id = rep_weeks.rep_id and created_weeks.week_start = rep_weeks.week_start
-    left join proposal_weeks
-        on proposal_weeks.rep_id = rep_weeks.rep_id and proposal_weeks.week_start = rep_weeks.week_start
-    left join closed_weeks
-        on closed_weeks.rep_id = rep_weeks.rep_id and closed_weeks.week_start = rep_weeks.week_start
-    left join target_shares
-        on target_shares.rep_id = rep_weeks.rep_id and target_shares.week_start = rep_weeks.week_start
-    left join rep_factors
-        on rep_factors.rep_id = rep_weeks.rep_id and rep_factors.week_start = rep_weeks.week_start
+    left join activity_weeks using (rep_id, week_start)
+    left join created_weeks using (rep_id, week_start)
+    left join proposal_weeks using (rep_id, week_start)
+    left join closed_weeks using (rep_id, week_start)
+    left join target_shares using (rep_id, week_start)
+    left join rep_factors using (rep_id, week_start)
     left join team_factors on team_factors.week_start = rep_weeks.week_start
+    left join core.reps as reps on reps.rep_id = rep_weeks.rep_id
     where rep_weeks.rep_id is not null
 ),
 
