@@ -212,9 +212,9 @@ def macros(root: Path = SQL_ROOT) -> dict[str, str]:
             sql = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise SqlModelError(f"{where}: cannot read the file ({exc})") from None
-        code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
-        match = _MACRO.match(code.strip())
-        if match is None or match.group(1).lower() != path.stem:
+        code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--")).strip()
+        match = _MACRO.match(code)
+        if match is None or match.group(1).lower() != path.stem or ";" in code.rstrip(";"):
             raise SqlModelError(
                 f"{where}: a macro file holds one `create or replace macro {path.stem}(...) as ...` "
                 "named as the file"

@@ -122,11 +122,18 @@ def test_macro_files_are_not_models_and_each_is_named_as_its_file():
     ]
 
 
-def test_a_macro_file_that_does_not_create_its_macro_is_an_error_naming_it(tmp_path):
+@pytest.mark.parametrize(
+    "content",
+    [
+        "-- wrong name\ncreate or replace macro dollars(x) as x;\n",
+        "create macro cents(x) as x;\n",  # not "or replace": a second build would fail
+        "create or replace macro cents(x) as x;\ndrop table core.deals;\n",  # more than the macro
+        "select 1",
+    ],
+)
+def test_a_macro_file_that_does_not_create_only_its_macro_is_an_error_naming_it(tmp_path, content):
     (tmp_path / "macros").mkdir()
-    (tmp_path / "macros" / "cents.sql").write_text(
-        "-- wrong name\ncreate or replace macro dollars(x) as x;\n"
-    )
+    (tmp_path / "macros" / "cents.sql").write_text(content)
     with pytest.raises(
         SqlModelError, match=r"macros/cents\.sql: a macro file holds one `create or replace macro cents"
     ):
