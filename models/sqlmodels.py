@@ -1,11 +1,12 @@
 """The SQL models: every `sql/<schema>/<table>.sql` file is one SELECT that builds table `<schema>.<table>`
-(a view for the staging models, VIEW_SCHEMAS).
+(a view for the staging models, VIEW_SCHEMAS). `sql/macros/<name>.sql` holds one DuckDB macro each
+(`create or replace macro <name>(...)`): a rule several models share, written once.
 
 `discover` reads the files, each with its model file `<table>.yml` beside it (models.model_files: the
 description, column definitions and tests), and the tables each SELECT reads (parsed with sqlglot, CTE
 names left out), and orders them so a model comes after the models it reads; `materialize` (re)creates
-one table or view in one transaction and writes its model file's definitions as comments; `build` does
-them all.
+the macros, then one table or view, in one transaction, and writes its model file's definitions as
+comments; `build` does them all.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ FROM_CORE = ("intermediate", "marts")
 # layer), written once and computed inside the models that read them, so they add no build step of
 # their own.
 VIEW_SCHEMAS = frozenset({"staging"})
+# The folder of the macros (not a schema): every materialize creates them, so a model, and a staging
+# view read later, always finds the macros of its own SQL tree.
+MACRO_FOLDER = "macros"
+_MACRO = re.compile(r"create\s+or\s+replace\s+macro\s+([a-z_][a-z0-9_]*)\s*\(", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -52,8 +57,8 @@ class SqlModel:
 def discover(root: Path = SQL_ROOT) -> list[SqlModel]:
     """Every `<root>/<schema>/<table>.sql`, in dependency order (a model after the models it reads;
     ties by name)."""
-    models = [load(path, root) for path in sorted(Path(root).glob("*/*.sql"))]
-    return _ordered(models)
+    paths = sorted(p for p in Path(root).glob("*/*.sql") if p.parent.name != MACRO_FOLDER)
+    return _ordered([load(path, root) for path in paths])
 
 
 def load(path: Path, root: Path = SQL_ROOT) -> SqlModel:
@@ -208,14 +213,37 @@ def _find_cycle(edges: dict[str, set[str]]) -> list[str]:
     return [*path[path.index(node) :], node]
 
 
+def macros(root: Path = SQL_ROOT) -> dict[str, str]:
+    """Every `<root>/macros/<name>.sql`: name → its `create or replace macro <name>(...)` statement.
+    Raises SqlModelError for a file that does not create the macro its name says."""
+    found: dict[str, str] = {}
+    for path in sorted((Path(root) / MACRO_FOLDER).glob("*.sql")):
+        where = _display(path, root)
+        try:
+            sql = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SqlModelError(f"{where}: cannot read the file ({exc})") from None
+        code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--")).strip()
+        match = _MACRO.match(code)
+        if match is None or match.group(1).lower() != path.stem or ";" in code.rstrip(";"):
+            raise SqlModelError(
+                f"{where}: a macro file holds one `create or replace macro {path.stem}(...) as ...` "
+                "named as the file"
+            )
+        found[path.stem] = sql
+    return found
+
+
 def materialize(engine: sa.Engine, model: SqlModel) -> int:
-    """`CREATE OR REPLACE TABLE <schema>.<table> AS <sql>` (a VIEW in VIEW_SCHEMAS) and its comments, in
-    one transaction; returns its row count."""
+    """The macros of the model's SQL tree, then `CREATE OR REPLACE TABLE <schema>.<table> AS <sql>` (a
+    VIEW in VIEW_SCHEMAS) and its comments, in one transaction; returns its row count."""
     kind = "view" if model.schema in VIEW_SCHEMAS else "table"
     target = f"{quote(model.schema)}.{quote(model.table)}"
     body = model.sql.strip().rstrip(";").strip()
     with engine.begin() as conn:
         _require_inputs(conn, model)
+        for sql in macros(model.path.parent.parent).values():
+            conn.exec_driver_sql(sql)
         conn.execute(sa.schema.CreateSchema(model.schema, if_not_exists=True))
         _drop_other_kind(conn, model, kind)
         conn.exec_driver_sql(f"create or replace {kind} {target} as\n{body}\n")

@@ -1,180 +1,69 @@
--- core.activities: one row per call or meeting (KPI contract, section 2).
+-- core.activities: one row per call or meeting (docs/metrics.md, "core.activities").
 -- Salesforce calls = Tasks with TaskSubtype 'Call', meetings = Events; HubSpot calls and meetings.
 -- Deleted records stay, with is_deleted = true (Salesforce IsDeleted, HubSpot archived). Salesforce
 -- archived activities (IsArchived, served by queryAll only) are ordinary history, not deletions.
+-- Each source arrives cleaned by its staging view; here they become one shape, matched by column name.
 with
 
--- Salesforce CallDisposition is free text: lower-cased, stripped of surrounding Unicode whitespace
--- ([\t-\r\x{85}\pZ] is exactly Unicode's White_Space), every run of whitespace and hyphens → one '_'.
--- A configured (salesforce, value) entry is normalised the same way before it is matched.
-salesforce_configured_outcomes as (
-    select
-        regexp_replace(
-            regexp_replace(lower(outcomes.value), '^[\t-\r\x{85}\pZ]+|[\t-\r\x{85}\pZ]+$', '', 'g'),
-            '[\t-\r\x{85}\pZ-]+', '_', 'g'
-        ) as disposition,
-        min(outcomes.outcome) as outcome
-    from config.call_outcomes as outcomes
-    where outcomes.source = 'salesforce'
-    group by 1
+salesforce_activities as (
+    select 'call' as activity_type, * exclude (is_call) from staging.salesforce_tasks where is_call
+    union all by name
+    select 'meeting' as activity_type, * from staging.salesforce_events
 ),
 
-hubspot_configured_outcomes as (
-    select
-        trim(outcomes.value) as disposition,
-        min(outcomes.outcome) as outcome
-    from config.call_outcomes as outcomes
-    where outcomes.source = 'hubspot'
-    group by 1
+hubspot_activities as (
+    select 'call' as activity_type, 'calls' as object_type, * from staging.hubspot_calls
+    union all by name
+    select 'meeting' as activity_type, 'meetings' as object_type, * from staging.hubspot_meetings
 ),
 
-salesforce_tasks as (
+-- HubSpot's prospect and deal come from the associations (staging.hubspot_links).
+hubspot_linked as (
     select
-        tasks.*,
-        nullif(
-            regexp_replace(
-                regexp_replace(
-                    lower(tasks.CallDisposition), '^[\t-\r\x{85}\pZ]+|[\t-\r\x{85}\pZ]+$', '', 'g'
-                ),
-                '[\t-\r\x{85}\pZ-]+', '_', 'g'
-            ),
-            ''
-        ) as disposition
-    from raw_salesforce.task as tasks
-    where coalesce(tasks.TaskSubtype, 'Call') = 'Call'
+        activities.* exclude (object_type, hubspot_id),
+        links.prospect_id,
+        links.deal_id
+    from hubspot_activities as activities
+    left join staging.hubspot_links as links
+        on links.object_type = activities.object_type and links.object_id = activities.hubspot_id
 ),
 
-salesforce_calls as (
+activities as (
+    select * from salesforce_activities
+    union all by name
+    select * from hubspot_linked
+),
+
+-- rep_id: the owner's rep (macro credited_rep_id, with the e-mail staging.crm_owners lists).
+-- outcome: a call's disposition as configured (staging.config_call_outcomes), else a Salesforce
+-- standard value as it is, else 'other'; NULL without disposition. A meeting keeps its own outcome.
+final as (
     select
-        'salesforce:' || tasks.Id as activity_id,
-        'salesforce' as source,
-        tasks.Id as crm_id,
-        'call' as activity_type,
+        activities.activity_id,
+        activities.source,
+        activities.crm_id,
+        activities.activity_type,
+        credited_rep_id(activities.source, activities.owner_id, owners.email) as rep_id,
+        activities.prospect_id,
+        activities.deal_id,
+        activities.occurred_at,
+        activities.booked_at,
+        activities.duration_seconds,
         case
-            when nullif(tasks.OwnerId, '') is not null
-                then coalesce(owners.rep_id, 'salesforce:' || tasks.OwnerId)
-        end as rep_id,
-        'salesforce:' || coalesce(nullif(tasks.AccountId, ''), nullif(tasks.WhoId, '')) as prospect_id,
-        case when tasks.WhatId like '006%' then 'salesforce:' || tasks.WhatId end as deal_id,
-        coalesce(tasks.CompletedDateTime, tasks.CreatedDate) as occurred_at,
-        cast(null as timestamptz) as booked_at,
-        cast(tasks.CallDurationInSeconds as integer) as duration_seconds,
-        case
-            when tasks.disposition is null then null
+            when activities.disposition is null then activities.outcome
             when configured.outcome is not null then configured.outcome
-            when tasks.disposition in (
+            when activities.source = 'salesforce' and activities.disposition in (
                 'connected', 'busy', 'no_answer', 'left_voicemail', 'left_live_message', 'wrong_number'
-            ) then tasks.disposition
+            ) then activities.disposition
             else 'other'
         end as outcome,
-        coalesce(tasks._is_deleted, false) as is_deleted,
-        coalesce(tasks.SystemModstamp, tasks._source_updated_at) as source_updated_at
-    from salesforce_tasks as tasks
+        activities.is_deleted,
+        activities.source_updated_at
+    from activities
     left join staging.crm_owners as owners
-        on owners.source = 'salesforce' and owners.owner_id = tasks.OwnerId
-    left join salesforce_configured_outcomes as configured on configured.disposition = tasks.disposition
-),
-
-salesforce_meetings as (
-    select
-        'salesforce:' || events.Id as activity_id,
-        'salesforce' as source,
-        events.Id as crm_id,
-        'meeting' as activity_type,
-        case
-            when nullif(events.OwnerId, '') is not null
-                then coalesce(owners.rep_id, 'salesforce:' || events.OwnerId)
-        end as rep_id,
-        'salesforce:' || coalesce(nullif(events.AccountId, ''), nullif(events.WhoId, '')) as prospect_id,
-        case when events.WhatId like '006%' then 'salesforce:' || events.WhatId end as deal_id,
-        events.StartDateTime as occurred_at,
-        events.CreatedDate as booked_at,
-        cast(events.DurationInMinutes * 60 as integer) as duration_seconds,
-        cast(null as varchar) as outcome,
-        coalesce(events._is_deleted, false) as is_deleted,
-        coalesce(events.SystemModstamp, events._source_updated_at) as source_updated_at
-    from raw_salesforce.event as events
-    left join staging.crm_owners as owners
-        on owners.source = 'salesforce' and owners.owner_id = events.OwnerId
-),
-
-hubspot_calls as (
-    select
-        'hubspot:' || calls.id as activity_id,
-        'hubspot' as source,
-        cast(calls.id as varchar) as crm_id,
-        'call' as activity_type,
-        case
-            when calls.hubspot_owner_id is not null
-                then coalesce(owners.rep_id, 'hubspot:' || calls.hubspot_owner_id)
-        end as rep_id,
-        links.prospect_id,
-        links.deal_id,
-        calls.hs_timestamp as occurred_at,
-        cast(null as timestamptz) as booked_at,
-        cast(floor(calls.hs_call_duration / 1000) as integer) as duration_seconds,
-        case
-            when nullif(trim(calls.hs_call_disposition), '') is null then null
-            else coalesce(configured.outcome, 'other')
-        end as outcome,
-        coalesce(calls.archived, false) as is_deleted,
-        case
-            when calls.archived then coalesce(calls.archived_at, calls.hs_lastmodifieddate, calls.updated_at)
-            else coalesce(calls.hs_lastmodifieddate, calls.updated_at)
-        end as source_updated_at
-    from raw_hubspot.calls as calls
-    left join staging.crm_owners as owners
-        on owners.source = 'hubspot' and owners.owner_id = cast(calls.hubspot_owner_id as varchar)
-    left join staging.hubspot_links as links on links.object_type = 'calls' and links.object_id = calls.id
-    left join hubspot_configured_outcomes as configured
-        on configured.disposition = trim(calls.hs_call_disposition)
-),
-
-hubspot_meetings as (
-    select
-        'hubspot:' || meetings.id as activity_id,
-        'hubspot' as source,
-        cast(meetings.id as varchar) as crm_id,
-        'meeting' as activity_type,
-        case
-            when meetings.hubspot_owner_id is not null
-                then coalesce(owners.rep_id, 'hubspot:' || meetings.hubspot_owner_id)
-        end as rep_id,
-        links.prospect_id,
-        links.deal_id,
-        coalesce(meetings.hs_meeting_start_time, meetings.hs_timestamp) as occurred_at,
-        coalesce(meetings.hs_createdate, meetings.created_at) as booked_at,
-        cast(
-            floor(
-                (epoch_us(meetings.hs_meeting_end_time) - epoch_us(meetings.hs_meeting_start_time)) / 1000000
-            ) as integer
-        ) as duration_seconds,
-        case
-            when lower(trim(meetings.hs_meeting_outcome)) in (
-                'scheduled', 'completed', 'rescheduled', 'no_show', 'canceled'
-            ) then lower(trim(meetings.hs_meeting_outcome))
-        end as outcome,
-        coalesce(meetings.archived, false) as is_deleted,
-        case
-            when meetings.archived
-                then coalesce(meetings.archived_at, meetings.hs_lastmodifieddate, meetings.updated_at)
-            else coalesce(meetings.hs_lastmodifieddate, meetings.updated_at)
-        end as source_updated_at
-    from raw_hubspot.meetings as meetings
-    left join staging.crm_owners as owners
-        on owners.source = 'hubspot' and owners.owner_id = cast(meetings.hubspot_owner_id as varchar)
-    left join staging.hubspot_links as links
-        on links.object_type = 'meetings' and links.object_id = meetings.id
-),
-
-final as (
-    select * from salesforce_calls
-    union all
-    select * from salesforce_meetings
-    union all
-    select * from hubspot_calls
-    union all
-    select * from hubspot_meetings
+        on owners.source = activities.source and owners.owner_id = activities.owner_id
+    left join staging.config_call_outcomes as configured
+        on configured.source = activities.source and configured.disposition = activities.disposition
 )
 
 select * from final

@@ -1,9 +1,10 @@
--- core.deal_stage_history: one row per stage a deal entered (KPI contract, section 2).
--- Salesforce OpportunityHistory (StageName, CreatedDate), HubSpot dealstage history (sequence 0 = oldest).
--- Consecutive repeats of a stage collapse to the first; the deal's current stage is always the latest
--- row: when the history ends in another stage (or is empty) a row for the current stage is added,
--- entered at created_at when the deal has no history, else at source_updated_at (never before the
--- previous row). Funnel stage via config.stage_mapping; only the latest row takes the won/lost fallback.
+-- core.deal_stage_history: one row per stage a deal entered (docs/metrics.md,
+-- "core.deal_stage_history"). Salesforce OpportunityHistory (StageName, CreatedDate), HubSpot dealstage
+-- history (sequence 0 = oldest). Consecutive repeats of a stage collapse to the first; the deal's current
+-- stage is always the latest row: when the history ends in another stage (or is empty) a row for the
+-- current stage is added, entered at created_at when the deal has no history, else at source_updated_at
+-- (never before the previous row). Funnel stage via staging.funnel_stages (config.stage_mapping); only
+-- the latest row takes the won/lost fallback.
 -- The deal's current state (stage, is_closed, is_won, created_at, source_updated_at) comes from
 -- staging.deals, as core.deals' does; core.deals reads this table for reached_proposal_at.
 with
@@ -22,32 +23,23 @@ deal_states as (
     from staging.deals
 ),
 
--- A history entry without a stage (a cleared value) is not a stage the deal entered.
-salesforce_history as (
-    select
-        'salesforce:' || history.OpportunityId as deal_id,
-        history.StageName as stage,
-        history.CreatedDate as entered_at,
-        row_number() over (partition by history.OpportunityId order by history.CreatedDate, history.Id)
-            as position
-    from raw_salesforce.opportunity_history as history
-    where nullif(trim(history.StageName), '') is not null
-),
-
-hubspot_history as (
-    select
-        'hubspot:' || history.deal_id as deal_id,
-        history.stage,
-        history.entered_at,
-        row_number() over (partition by history.deal_id order by history.sequence) as position
-    from raw_hubspot.deal_stage_history as history
-    where nullif(trim(history.stage), '') is not null
+-- Both CRMs' history entries in one shape (matched by column name); an entry without a stage (a cleared
+-- value) is not a stage the deal entered. Order within a deal: HubSpot by sequence; Salesforce (no
+-- sequence) by CreatedDate, then Id.
+history_entries as (
+    select * from staging.salesforce_opportunity_history
+    union all by name
+    select * from staging.hubspot_deal_stage_history
 ),
 
 history as (
-    select * from salesforce_history
-    union all
-    select * from hubspot_history
+    select
+        deal_id,
+        stage,
+        entered_at,
+        row_number() over (partition by deal_id order by sequence, entered_at, history_id) as position
+    from history_entries
+    where nullif(trim(stage), '') is not null
 ),
 
 collapsed as (
@@ -92,13 +84,13 @@ stage_rows as (
     select * from current_stage_rows
 ),
 
+-- Each row with its deal's state and its stage's mapped funnel stage (staging.funnel_stages).
 positioned as (
     select
         stage_rows.deal_id,
         stage_rows.stage,
         stage_rows.entered_at,
-        deal_states.source,
-        deal_states.pipeline,
+        funnel_stages.funnel_stage as mapped_stage,
         deal_states.is_closed,
         deal_states.is_won,
         stage_rows.stage = deal_states.stage
@@ -106,35 +98,20 @@ positioned as (
             as is_current
     from stage_rows
     inner join deal_states on deal_states.deal_id = stage_rows.deal_id
+    left join staging.funnel_stages as funnel_stages
+        on funnel_stages.source = deal_states.source
+        and funnel_stages.pipeline is not distinct from deal_states.pipeline
+        and funnel_stages.stage = stage_rows.stage
 ),
 
--- A per-pipeline mapping wins over the source's any-pipeline mapping.
-mapped as (
-    select
-        positioned.*,
-        coalesce(pipeline_mapping.funnel_stage, source_mapping.funnel_stage) as mapped_funnel_stage
-    from positioned
-    left join config.stage_mapping as pipeline_mapping
-        on pipeline_mapping.source = positioned.source
-        and pipeline_mapping.pipeline = positioned.pipeline
-        and pipeline_mapping.stage = positioned.stage
-    left join config.stage_mapping as source_mapping
-        on source_mapping.source = positioned.source
-        and source_mapping.pipeline is null
-        and source_mapping.stage = positioned.stage
-),
-
+-- Only the latest row takes the won/lost fallback (macro funnel_stage).
 final as (
     select
         deal_id,
         stage,
-        case
-            when mapped_funnel_stage is not null then mapped_funnel_stage
-            when is_current and is_won then 'won'
-            when is_current and is_closed then 'lost'
-        end as funnel_stage,
+        funnel_stage(mapped_stage, is_current and is_won, is_current and is_closed) as funnel_stage,
         entered_at
-    from mapped
+    from positioned
 )
 
 select * from final

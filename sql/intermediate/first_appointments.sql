@@ -1,6 +1,7 @@
--- intermediate.first_appointments: one row per prospect with a held meeting, its first appointment (KPI
--- contract, section 3): the held meeting (live, at or before as_of, outcome scheduled, completed or
--- none) with the smallest (occurred_at, activity_id); activity_id is unique, so the order is total.
+-- intermediate.first_appointments: one row per prospect with a held meeting, its first appointment
+-- (docs/metrics.md, "intermediate.first_appointments"): the held meeting (live, at or before as_of,
+-- outcome scheduled, completed or none) with the smallest (occurred_at, activity_id); activity_id is
+-- unique, so the order is total.
 -- Computed once for the marts that count first appointments (rep_daily_activity, rep_weekly_scorecard,
 -- funnel_monthly, deal_facts). Its rep may be NULL: it is still the prospect's first appointment.
 with

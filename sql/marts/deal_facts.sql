@@ -1,6 +1,6 @@
 -- marts.deal_facts: one row per live deal for drill-down: every core.deals column, the rep's name, the
 -- sales cycle, the prospect's first appointment and the calls and held meetings with the prospect
--- before the close (KPI contract, section 3). Activities of every rep (or none) count.
+-- before the close (docs/metrics.md, "marts.deal_facts"). Activities of every rep (or none) count.
 with
 
 -- The build's reporting settings (models.reporting.write_config): one typed row.

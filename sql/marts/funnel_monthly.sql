@@ -1,6 +1,6 @@
 -- marts.funnel_monthly: one row per rep and cohort month (the month, in the reporting timezone, in which
--- the rep's first appointments occurred): how many reached a proposal and how many were won (KPI
--- contract, section 3). Any rep's live deal with the appointment's prospect counts.
+-- the rep's first appointments occurred): how many reached a proposal and how many were won
+-- (docs/metrics.md, "marts.funnel_monthly"). Any rep's live deal with the appointment's prospect counts.
 with
 
 -- The build's reporting settings (models.reporting.write_config): one typed row.

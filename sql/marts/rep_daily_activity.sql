@@ -1,7 +1,7 @@
 -- marts.rep_daily_activity: one row per rep and reporting-timezone date with at least one call,
--- booked meeting, held meeting or first appointment (KPI contract, section 3). Nothing after as_of
--- counts; deleted activities never count; a record without owner counts in no rep's row (but can
--- still be its prospect's first appointment, intermediate.first_appointments).
+-- booked meeting, held meeting or first appointment (docs/metrics.md, "marts.rep_daily_activity").
+-- Nothing after as_of counts; deleted activities never count; a record without owner counts in no
+-- rep's row (but can still be its prospect's first appointment, intermediate.first_appointments).
 with
 
 -- The build's reporting settings (models.reporting.write_config): one typed row.

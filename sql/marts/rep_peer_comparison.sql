@@ -1,6 +1,7 @@
 -- marts.rep_peer_comparison: one row per rep and calendar quarter in which the rep has a deal closed
 -- (on or before the as-of date): the rep's win rate, revenue per sale and sales cycle beside the
--- team's, computed over all reps' deals of the quarter (KPI contract, section 3).
+-- team's, computed over all reps' deals of the quarter (docs/metrics.md,
+-- "marts.rep_peer_comparison").
 with
 
 -- The build's reporting settings (models.reporting.write_config): one typed row.
@@ -23,7 +24,8 @@ closed_deals as (
         and deals.closed_on <= settings.as_of_date
 ),
 
-rep_quarters as (
+-- Each quarter's figures per rep and, with rep_id NULL, for the team: one aggregation, two groupings.
+quarters as (
     select
         rep_id,
         quarter_start,
@@ -33,19 +35,15 @@ rep_quarters as (
         count(amount_reporting) filter (where is_won) as won_with_amount,
         avg(cycle_days) filter (where is_won) as avg_sales_cycle_days
     from closed_deals
-    group by 1, 2
+    group by grouping sets ((rep_id, quarter_start), (quarter_start))
+),
+
+rep_quarters as (
+    select * from quarters where rep_id is not null
 ),
 
 team_quarters as (
-    select
-        quarter_start,
-        count(*) filter (where is_won) as deals_won,
-        count(*) filter (where not is_won) as deals_lost,
-        cast(sum(amount_reporting) filter (where is_won) * 100 as hugeint) as revenue_cents,
-        count(amount_reporting) filter (where is_won) as won_with_amount,
-        avg(cycle_days) filter (where is_won) as avg_sales_cycle_days
-    from closed_deals
-    group by 1
+    select * exclude (rep_id) from quarters where rep_id is null
 ),
 
 -- Unrounded figures: the comparisons are derived from them.
@@ -71,7 +69,8 @@ compared as (
     inner join team_quarters on team_quarters.quarter_start = rep_quarters.quarter_start
 ),
 
--- Money averages rounded half away from zero to cents, with integer arithmetic on cents.
+-- Money averages rounded half away from zero to cents, with integer arithmetic on cents (macro
+-- average_cents).
 final as (
     select
         compared.quarter_start,
@@ -80,24 +79,11 @@ final as (
         compared.deals_won,
         compared.deals_lost,
         compared.win_rate,
-        cast(
-            cast(
-                sign(compared.revenue_cents)
-                * ((2 * abs(compared.revenue_cents) + compared.won_with_amount)
-                    // nullif(2 * compared.won_with_amount, 0))
-                as decimal(18, 0)
-            ) * 0.01 as decimal(18, 2)
-        ) as avg_revenue_per_sale,
+        average_cents(compared.revenue_cents, compared.won_with_amount) as avg_revenue_per_sale,
         compared.avg_sales_cycle_days,
         compared.team_win_rate,
-        cast(
-            cast(
-                sign(compared.team_revenue_cents)
-                * ((2 * abs(compared.team_revenue_cents) + compared.team_won_with_amount)
-                    // nullif(2 * compared.team_won_with_amount, 0))
-                as decimal(18, 0)
-            ) * 0.01 as decimal(18, 2)
-        ) as team_avg_revenue_per_sale,
+        average_cents(compared.team_revenue_cents, compared.team_won_with_amount)
+            as team_avg_revenue_per_sale,
         compared.team_avg_sales_cycle_days,
         100 * (compared.exact_revenue_per_sale / nullif(compared.team_exact_revenue_per_sale, 0) - 1)
             as revenue_per_sale_vs_team_pct,

@@ -1,7 +1,8 @@
 -- marts.rep_weekly_scorecard: one row per rep and ISO week (week_start, a Monday) with any activity or
 -- result, or a revenue target covering a day of the week (future weeks included): inputs, results, the
--- week's share of the revenue target, the magic number and the activity barometer (KPI contract,
--- section 3). Nothing after as_of counts; deleted records never count.
+-- week's share of the revenue target, the magic number and the activity barometer
+-- (docs/metrics.md, "marts.rep_weekly_scorecard"). Nothing after as_of counts; deleted records never
+-- count.
 with
 
 -- The build's reporting settings (models.reporting.write_config): one typed row.
@@ -292,20 +293,14 @@ joined as (
         coalesce(nullif(rep_factors.a2p, 0), team_factors.a2p) as a2p,
         coalesce(nullif(rep_factors.p2c, 0), team_factors.p2c) as p2c
     from rep_weeks
-    left join core.reps as reps on reps.rep_id = rep_weeks.rep_id
-    left join activity_weeks
-        on activity_weeks.rep_id = rep_weeks.rep_id and activity_weeks.week_start = rep_weeks.week_start
-    left join created_weeks
-        on created_weeks.rep_id = rep_weeks.rep_id and created_weeks.week_start = rep_weeks.week_start
-    left join proposal_weeks
-        on proposal_weeks.rep_id = rep_weeks.rep_id and proposal_weeks.week_start = rep_weeks.week_start
-    left join closed_weeks
-        on closed_weeks.rep_id = rep_weeks.rep_id and closed_weeks.week_start = rep_weeks.week_start
-    left join target_shares
-        on target_shares.rep_id = rep_weeks.rep_id and target_shares.week_start = rep_weeks.week_start
-    left join rep_factors
-        on rep_factors.rep_id = rep_weeks.rep_id and rep_factors.week_start = rep_weeks.week_start
+    left join activity_weeks using (rep_id, week_start)
+    left join created_weeks using (rep_id, week_start)
+    left join proposal_weeks using (rep_id, week_start)
+    left join closed_weeks using (rep_id, week_start)
+    left join target_shares using (rep_id, week_start)
+    left join rep_factors using (rep_id, week_start)
     left join team_factors on team_factors.week_start = rep_weeks.week_start
+    left join core.reps as reps on reps.rep_id = rep_weeks.rep_id
     where rep_weeks.rep_id is not null
 ),
 
@@ -321,7 +316,8 @@ magic as (
     from joined
 ),
 
--- Money rounded half away from zero to cents with integer arithmetic on cents (and 1e-10 units).
+-- Money rounded half away from zero to cents with integer arithmetic on cents (macro average_cents)
+-- and on 1e-10 units.
 final as (
     select
         magic.week_start,
@@ -337,14 +333,7 @@ final as (
         magic.deals_lost,
         magic.revenue_won,
         magic.deals_won / nullif(magic.deals_won + magic.deals_lost, 0) as win_rate,
-        cast(
-            cast(
-                sign(magic.revenue_won_cents)
-                * ((2 * abs(magic.revenue_won_cents) + magic.won_with_amount)
-                    // nullif(2 * magic.won_with_amount, 0))
-                as decimal(18, 0)
-            ) * 0.01 as decimal(18, 2)
-        ) as avg_revenue_per_sale,
+        average_cents(magic.revenue_won_cents, magic.won_with_amount) as avg_revenue_per_sale,
         cast(magic.avg_sales_cycle_days as double) as avg_sales_cycle_days,
         cast(
             cast((magic.target_units + 50000000) // 100000000 as decimal(18, 0)) * 0.01 as decimal(18, 2)

@@ -1,6 +1,6 @@
 -- staging.hubspot_links: for each HubSpot call, meeting and deal with associations, the prospect and the
--- deal it is about (KPI contract, section 2): the associated company with the smallest id, else the
--- contact with the smallest id; for calls and meetings, the associated deal with the smallest id.
+-- deal it is about (docs/metrics.md, "core.activities"): the associated company with the smallest id,
+-- else the contact with the smallest id; for calls and meetings, the associated deal with the smallest id.
 -- HubSpot ids are integers: "the smallest id" compares numerically. core.activities and staging.deals
 -- read it.
 with

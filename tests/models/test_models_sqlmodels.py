@@ -12,47 +12,68 @@ from models.sqlmodels import SqlModelError, discover, materialize
 engine = landing_warehouse  # the SQL models read the landing tables: here the engine's warehouse has them
 DOCS = {model.name: model.doc for model in discover() if model.doc}  # each model's file (<table>.yml)
 
+# Core reads staging views only (and core.deals reads core.deal_stage_history).
 CORE_DEPENDENCIES = {
     "core.activities": {
-        "config.call_outcomes",
-        "raw_hubspot.calls",
-        "raw_hubspot.meetings",
-        "raw_salesforce.event",
-        "raw_salesforce.task",
+        "staging.config_call_outcomes",
         "staging.crm_owners",
+        "staging.hubspot_calls",
         "staging.hubspot_links",
+        "staging.hubspot_meetings",
+        "staging.salesforce_events",
+        "staging.salesforce_tasks",
     },
     "core.deal_stage_history": {
-        "config.stage_mapping",
-        "raw_hubspot.deal_stage_history",
-        "raw_salesforce.opportunity_history",
         "staging.deals",
+        "staging.funnel_stages",
+        "staging.hubspot_deal_stage_history",
+        "staging.salesforce_opportunity_history",
     },
     "core.deals": {
-        "config.build",
-        "config.fx_rates",
-        "config.stage_mapping",
         "core.deal_stage_history",
+        "staging.config_build",
+        "staging.config_fx_rates",
         "staging.deals",
+        "staging.funnel_stages",
     },
     "core.reps": {"staging.crm_owners"},
 }
-# The shared steps between the landing tables and core: the owner → rep rule, HubSpot's associated
-# prospect and deal, the deals in one shape.
+# One staging view per landing or config table core needs, named <source>_<table>, and the shared steps
+# built on them: the owner → rep rule, HubSpot's associated prospect and deal, the deals in one shape,
+# the stage mapping resolved per pipeline.
 STAGING_DEPENDENCIES = {
-    "staging.crm_owners": {"raw_hubspot.owners", "raw_salesforce.user"},
+    "staging.config_build": {"config.build"},
+    "staging.config_call_outcomes": {"config.call_outcomes"},
+    "staging.config_fx_rates": {"config.fx_rates"},
+    "staging.hubspot_calls": {"raw_hubspot.calls"},
+    "staging.hubspot_deal_stage_history": {"raw_hubspot.deal_stage_history"},
+    "staging.hubspot_deal_stages": {"raw_hubspot.deal_pipelines"},
+    "staging.hubspot_deals": {"raw_hubspot.deals"},
+    "staging.hubspot_meetings": {"raw_hubspot.meetings"},
+    "staging.hubspot_owners": {"raw_hubspot.owners"},
+    "staging.salesforce_events": {"raw_salesforce.event"},
+    "staging.salesforce_opportunities": {"raw_salesforce.opportunity"},
+    "staging.salesforce_opportunity_history": {"raw_salesforce.opportunity_history"},
+    "staging.salesforce_tasks": {"raw_salesforce.task"},
+    "staging.salesforce_users": {"raw_salesforce.user"},
+    "staging.crm_owners": {"staging.hubspot_owners", "staging.salesforce_users"},
     "staging.hubspot_links": {
         "raw_hubspot.call_associations",
         "raw_hubspot.deal_associations",
         "raw_hubspot.meeting_associations",
     },
     "staging.deals": {
-        "config.build",
-        "raw_hubspot.deal_pipelines",
-        "raw_hubspot.deals",
-        "raw_salesforce.opportunity",
+        "staging.config_build",
         "staging.crm_owners",
+        "staging.hubspot_deal_stages",
+        "staging.hubspot_deals",
         "staging.hubspot_links",
+        "staging.salesforce_opportunities",
+    },
+    "staging.funnel_stages": {
+        "config.stage_mapping",
+        "staging.hubspot_deals",
+        "staging.salesforce_opportunities",
     },
 }
 
@@ -66,7 +87,7 @@ def write(root, name, sql):
 
 def test_discover_finds_the_core_models_in_dependency_order():
     core = [m for m in discover() if m.schema == "core"]
-    assert [m.name for m in core] == ["core.reps", "core.activities", "core.deal_stage_history", "core.deals"]
+    assert [m.name for m in core] == ["core.activities", "core.reps", "core.deal_stage_history", "core.deals"]
     assert {m.name: set(m.dependencies) for m in core} == CORE_DEPENDENCIES
     deals = core[3]
     assert (deals.schema, deals.table, deals.path) == (
@@ -79,9 +100,8 @@ def test_discover_finds_the_core_models_in_dependency_order():
 
 
 def test_staging_models_read_only_the_landing_tables_and_config():
-    staging = [m for m in discover() if m.schema == "staging"]
-    assert [m.name for m in staging] == ["staging.crm_owners", "staging.hubspot_links", "staging.deals"]
-    assert {m.name: set(m.dependencies) for m in staging} == STAGING_DEPENDENCIES
+    staging = {m.name: set(m.dependencies) for m in discover() if m.schema == "staging"}
+    assert staging == STAGING_DEPENDENCIES
 
 
 def test_staging_models_are_views_and_a_model_may_change_kind(engine, tmp_path):
@@ -89,11 +109,7 @@ def test_staging_models_are_views_and_a_model_may_change_kind(engine, tmp_path):
     views = fetch(
         engine, "select schema_name || '.' || view_name as name from duckdb_views() where not internal"
     )
-    assert sorted(row["name"] for row in views) == [
-        "staging.crm_owners",
-        "staging.deals",
-        "staging.hubspot_links",
-    ]
+    assert sorted(row["name"] for row in views) == sorted(STAGING_DEPENDENCIES)
     assert fetch(engine, "select comment from duckdb_views() where view_name = 'crm_owners'") == [
         {"comment": DOCS["staging.crm_owners"].description}
     ]
@@ -195,9 +211,12 @@ def test_unreadable_file_is_an_error_naming_it(tmp_path):
 CORE_DOCS = {name: doc for name, doc in DOCS.items() if name.startswith("core.")}
 
 
-def test_every_core_column_is_documented_in_table_order(engine):
+def test_every_core_and_staging_column_is_documented_in_table_order(engine):
     build_core(engine)
-    for name, doc in CORE_DOCS.items():
+    assert {name for name in DOCS if name.startswith("staging.")} == set(STAGING_DEPENDENCIES)
+    for name, doc in DOCS.items():
+        if not name.startswith(("core.", "staging.")):
+            continue
         schema, table = name.split(".")
         columns = fetch(
             engine,
@@ -211,15 +230,11 @@ def test_every_core_column_is_documented_in_table_order(engine):
 
 def test_materialize_writes_table_and_column_comments(engine):
     counts = build_core(engine)
-    assert counts == {
-        "staging.crm_owners": 0,
-        "staging.hubspot_links": 0,
-        "staging.deals": 0,
-        "core.activities": 0,
-        "core.deal_stage_history": 0,
-        "core.deals": 0,
-        "core.reps": 0,
-    }
+    # no landing rows: only the config views hold rows (the build's one row of settings, the default
+    # call outcomes, no FX rates)
+    configured = {"staging.config_build": 1, "staging.config_call_outcomes": 6, "staging.config_fx_rates": 0}
+    empty = dict.fromkeys([*STAGING_DEPENDENCIES, *CORE_DEPENDENCIES], 0)
+    assert counts == empty | configured
     comments = fetch(
         engine,
         "select table_name, column_name, comment from duckdb_columns() where schema_name = 'core'",
@@ -257,22 +272,13 @@ def test_a_failing_model_leaves_the_previous_table(engine, tmp_path):
 def test_build_orders_the_models_it_is_given(engine):
     models = {m.name: m for m in discover()}
     write_config(engine, ReportingConfig(), as_of=datetime(2024, 6, 1, tzinfo=UTC))
-    given = [
-        "core.deals",
-        "core.reps",
-        "staging.deals",
-        "staging.hubspot_links",
-        "core.deal_stage_history",
-        "staging.crm_owners",
-    ]
+    given = ["core.reps", "staging.salesforce_users", "staging.crm_owners", "staging.hubspot_owners"]
     counts = sqlmodels.build(engine, [models[name] for name in given])
     assert list(counts) == [
+        "staging.hubspot_owners",
+        "staging.salesforce_users",
         "staging.crm_owners",
         "core.reps",
-        "staging.hubspot_links",
-        "staging.deals",
-        "core.deal_stage_history",
-        "core.deals",
     ]
 
 
@@ -282,7 +288,7 @@ def test_a_model_whose_inputs_are_missing_fails_naming_them(engine):
         conn.exec_driver_sql("drop table config.build")
     with pytest.raises(
         SqlModelError,
-        match=r"staging/deals\.sql: staging\.deals reads config\.build, which the warehouse does not have "
-        r"yet; build them first \(config\.\* tables come from the reporting configuration",
+        match=r"staging/config_build\.sql: staging\.config_build reads config\.build, which the warehouse "
+        r"does not have yet; build them first \(config\.\* tables come from the reporting configuration",
     ):
         sqlmodels.build(engine, [m for m in discover() if m.schema in sqlmodels.FROM_RAW])

@@ -73,16 +73,34 @@ def test_a_stream_filling_several_tables_is_one_daily_multi_asset_run_once_per_r
 
 def test_sql_models_depend_on_the_assets_their_sql_reads():
     definitions = build_definitions(SETTINGS)
-    assert parents(definitions, "staging/crm_owners") == {"raw_salesforce/user", "raw_hubspot/owners"}
+    assert parents(definitions, "staging/crm_owners") == {
+        "staging/hubspot_owners",
+        "staging/salesforce_users",
+    }
+    assert parents(definitions, "staging/salesforce_users") == {"raw_salesforce/user"}
     assert parents(definitions, "core/reps") == {"staging/crm_owners"}
     deals = parents(definitions, "core/deals")
-    assert {"core/deal_stage_history", "config/fx_rates", "staging/deals"} <= deals
+    assert {"core/deal_stage_history", "staging/config_fx_rates", "staging/deals"} <= deals
     assert "staging/hubspot_links" in parents(definitions, "staging/deals")
     assert "raw_hubspot/deal_associations" in parents(definitions, "staging/hubspot_links")
     for model in discover():
         assert parents(definitions, f"{model.schema}/{model.table}") == {
             dep.replace(".", "/") for dep in model.dependencies
         }
+
+
+def test_every_sql_model_but_the_configs_staging_views_checks_its_row_count():
+    checked = {
+        "/".join(key.asset_key.path)
+        for key in build_definitions(SETTINGS).resolve_asset_graph().asset_check_keys
+        if key.name == "row_count_not_dropped"
+    }
+    models = {f"{m.schema}/{m.table}" for m in discover()}
+    assert models - checked == {
+        "staging/config_build",
+        "staging/config_call_outcomes",
+        "staging/config_fx_rates",
+    }
 
 
 def test_a_new_sql_file_becomes_an_asset_with_no_code_change(tmp_path):
