@@ -31,6 +31,11 @@ class SyncSettings:
     backoff_initial_seconds: float = 1.0
     backoff_max_seconds: float = 60.0
     retry_after_max_seconds: float = 300.0  # a longer Retry-After is capped to this
+    # Longest REST query URI (path and query string) to send. Salesforce: "the maximum length for the
+    # combined URI and headers is 16,384 bytes [...] If the URI itself exceeds this limit, the request
+    # returns a 414 URI Too Long error" (Salesforce Help article 000386264); 2 KB are left for the
+    # headers. A wide object's fields are split into chunks whose queries stay under it (streams.py).
+    max_uri_bytes: int = 16_384 - 2_048
     connect_timeout_seconds: float = 30.0
     read_timeout_seconds: float = 600.0  # Salesforce cancels a REST call after 10 minutes
 
