@@ -23,6 +23,9 @@ class SyncSettings:
     bulk_threshold: int = 10_000
     bulk_max_records: int = 50_000  # records per Bulk 2.0 results request (maxRecords)
     page_rows: int = 10_000  # at most this many rows per Page handed to the caller
+    # At most this many values (records x fields) per Bulk results request and per Page: a wide
+    # object (hundreds of custom fields) gets fewer records a page, so memory stays bounded.
+    max_page_values: int = 2_500_000
     bulk_poll_seconds: float = 0.05  # first wait before polling a Bulk job, doubled up to the max
     bulk_poll_max_seconds: float = 5.0
     bulk_timeout_seconds: float = 3_600.0  # a job not complete by then counts as failed (REST fallback)
@@ -42,6 +45,10 @@ class SyncSettings:
     def __post_init__(self) -> None:
         if not 200 <= self.rest_batch_size <= 2_000:
             raise ValueError(f"rest_batch_size must be within 200..2000, got {self.rest_batch_size}")
-        for name in ("bulk_threshold", "bulk_max_records", "page_rows", "max_attempts"):
+        for name in ("bulk_threshold", "bulk_max_records", "page_rows", "max_page_values", "max_attempts"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+
+    def rows_for(self, fields: int, rows: int) -> int:
+        """`rows`, or fewer so that `rows` x `fields` stays within max_page_values."""
+        return max(1, min(rows, self.max_page_values // max(fields, 1)))

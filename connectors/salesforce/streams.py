@@ -7,7 +7,8 @@ rows included) and query for the others:
 1. The first REST page (2,000 records) comes first and tells the window's size.
 2. Up to `SyncSettings.bulk_threshold` records the window continues over REST; beyond it the rest of
    the window (after the last row handed out) is one Bulk API 2.0 job: fewer calls, 50,000 records a
-   results page, re-sliced into pages of at most `page_rows`.
+   results page, re-sliced into pages of at most `page_rows` (fewer for a wide object:
+   `SyncSettings.max_page_values` caps records x fields per results page and per page).
 3. When the Bulk job fails, the window resumes over REST after the last row handed out.
 
 A wide object (hundreds of custom fields) does not fit in one REST query URI: over REST each page is
@@ -103,11 +104,12 @@ class SalesforceStream:
             first = next(rest)
             read.note(first)
             yield self._page(self._map_rest(first, bounds))
-            if not first.done and first.total <= settings.bulk_threshold:
+            small = first.done or first.total <= settings.bulk_threshold
+            if small and not first.done:
                 yield from self._rest_pages(rest, bounds, read)
-            if first.done or first.total <= settings.bulk_threshold:
-                yield from self._reread_torn(read, bounds)
-                return
+        if small:
+            yield from self._reread_torn(read, bounds)
+            return
         # A large window: the rest in one Bulk API 2.0 job (every field in one query, which travels in
         # the request body; it also reads the new versions of records torn so far), or over REST again
         # if the job fails.
@@ -131,8 +133,11 @@ class SalesforceStream:
         )
 
     def _rest_pages(self, rest: Iterator[RestResult], bounds: Bounds, read: _Read) -> Iterator[Page]:
+
+        def work(result: RestResult) -> tuple[RestResult, Mapped]:
+            return result, self._map_rest(result, bounds)
+
         # Closed before `rest` is, so that no worker is still reading it.
-        work = lambda result: (result, self._map_rest(result, bounds))  # noqa: E731
         with closing(_ahead(self.client, rest, work)) as ahead:
             for result, mapped in ahead:
                 read.note(result)
@@ -180,7 +185,11 @@ class SalesforceStream:
             raw = renderer.render(table, fields, sobject=x.sobject, api_version=settings.api_version)
             return table, raw
 
-        pages = self.client.bulk_query(soql, include_deleted=x.has_is_deleted, context=context)
+        per_request = settings.rows_for(len(fields), settings.bulk_max_records)
+        per_page = settings.rows_for(len(fields), settings.page_rows)
+        pages = self.client.bulk_query(
+            soql, include_deleted=x.has_is_deleted, context=context, max_records=per_request
+        )
         with (
             closing(RawRenderer()) as renderer,
             closing(pages),
@@ -189,12 +198,12 @@ class SalesforceStream:
             for table, raw in ahead:
                 if table.num_rows == 0:
                     yield map_csv(self.spec, table, raw, has_is_deleted=x.has_is_deleted), None
-                for offset in range(0, table.num_rows, settings.page_rows):
-                    part = table.slice(offset, settings.page_rows)
+                for offset in range(0, table.num_rows, per_page):
+                    part = table.slice(offset, per_page)
                     mapped = map_csv(
                         self.spec,
                         part,
-                        raw.slice(offset, settings.page_rows),
+                        raw.slice(offset, per_page),
                         has_is_deleted=x.has_is_deleted,
                         window=bounds,
                     )

@@ -6,6 +6,7 @@ all 800 custom values; a record changed between two chunk queries never lands to
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
@@ -113,6 +114,22 @@ def test_a_wide_sync_lands_every_field_and_the_narrow_orgs_typed_columns(
     else:  # the first REST page in two chunks, then the same Bulk job
         assert record_calls(wide) == record_calls(narrow) + 1
     assert sum(p.api_calls for p in wide_pages) == wide.requests.count("salesforce.*")  # login included
+
+
+def test_a_wide_objects_bulk_pages_hold_fewer_records_to_bound_memory(wide, open_client):
+    extraction = BY_NAME["salesforce.task"]
+    client = open_client(box=wide, settings=replace(SETTINGS["bulk"], max_page_values=60_000))
+    fields = len(client.describe("Task", context="test"))
+    per_page = 60_000 // fields
+    wide.requests.clear()
+    pages = list(stream(client, "salesforce.task").pages(EVERYTHING))
+    rest_page, bulk_pages = pages[0], pages[1:]
+    assert rest_page.rows.num_rows == 200
+    assert max(p.rows.num_rows for p in bulk_pages) == per_page
+    records = sum(p.rows.num_rows + len(p.rejects) for p in pages)
+    assert wide.requests.count("salesforce.bulk2.results") == math.ceil((records - 200) / per_page)
+    rest = page_rows(stream(open_client(box=wide), "salesforce.task").pages(EVERYTHING))
+    assert_same_rows(own_columns(page_rows(pages), extraction), own_columns(rest, extraction))
 
 
 def pages_in_order(pages) -> list[tuple]:
