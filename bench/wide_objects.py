@@ -7,57 +7,75 @@ Each org is synced twice: with the default settings (REST, then one Bulk API 2.0
 records, whose query travels in the request body) and over REST only (Bulk disabled), where a wide
 object's fields are read in chunks joined on Id. Per stream: records, API calls (all, and those
 that return records against the minimum the page sizes allow, bench/api_calls.py), the field chunks
-a REST page takes, seconds, the largest page handed out. Prints a table and one JSON line.
+a REST page takes, seconds, the largest page handed out. The sandbox runs in its own process
+(bench/harness.py), so the peak RSS reported is the connector's. Prints a table and one JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from api_calls import itemise
+from harness import OrgSize, SandboxProcess
 
 from connectors.salesforce import SyncSettings, config_from_env, connect, stream
 from connectors.salesforce.soql import field_chunks
 from connectors.salesforce.specs import EXTRACTIONS
 from connectors.streams import Window
-from sandbox.org.config import OrgConfig
-from sandbox.sandbox import Sandbox
 
 EVERYTHING = Window(datetime(2000, 1, 1, tzinfo=UTC))
 STREAMS = ("salesforce.task", "salesforce.event", "salesforce.opportunity")
 MODES = {"default": SyncSettings(), "rest only": replace(SyncSettings(), bulk_threshold=10**12)}
 
 
-def sync_org(org: OrgConfig) -> dict:
-    """Generate the org, then sync each stream in each mode; figures per mode and stream."""
-    started = time.perf_counter()
-    with Sandbox(org) as box:
-        setup_seconds = time.perf_counter() - started
-        env = {k: v for k, v in box.credentials().items() if k.startswith("SALESFORCE_")}
-        for name in ("SALESFORCE_INSTANCE_URL", "SALESFORCE_ACCESS_TOKEN"):
-            env.pop(name)
+@dataclass(frozen=True)
+class WideOrgSize(OrgSize):
+    """The benchmark org, with `custom_fields` on Task, Event, Contact and Opportunity."""
+
+    custom_fields: int = 0
+
+    def org_config(self):
+        return replace(super().org_config(), custom_fields=self.custom_fields)
+
+
+def peak_rss_mb() -> int:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def sync_org(size: WideOrgSize) -> dict:
+    """Serve the org from a child process, then sync each stream in each mode."""
+    box = SandboxProcess(size)
+    try:
         modes = {}
         for mode, settings in MODES.items():
-            session = box.salesforce_session()
-            with connect(config_from_env(env), session=session, settings=settings) as client:
+            credentials = box.call("credentials")  # a fresh session: the direct token flow
+            os.environ["REQUESTS_CA_BUNDLE"] = credentials["REQUESTS_CA_BUNDLE"]
+            env = {
+                k: v
+                for k, v in credentials.items()
+                if k in ("SALESFORCE_INSTANCE_URL", "SALESFORCE_ACCESS_TOKEN")
+            }
+            with connect(config_from_env(env), settings=settings) as client:
                 modes[mode] = {}
                 for name in STREAMS:
                     modes[mode][name] = sync_stream(box, client, name)
-                    print(f"{org.custom_fields} custom fields, {mode}: {name} done", file=sys.stderr)
-            session.close()
-    return {"setup_seconds": round(setup_seconds, 1), "modes": modes}
+                    print(f"{size.custom_fields} custom fields, {mode}: {name} done", file=sys.stderr)
+        return {"setup_seconds": box.setup_seconds, "modes": modes, "peak_rss_mb_so_far": peak_rss_mb()}
+    finally:
+        box.close()
 
 
-def sync_stream(box: Sandbox, client, name: str) -> dict:
+def sync_stream(box: SandboxProcess, client, name: str) -> dict:
     """One stream over an open window: its calls from the emulator's log (the login before it left
-    out), against the minimum; the field chunks of its REST pages; the peak of the page sizes."""
-    box.requests.clear()
+    out), against the minimum; the field chunks of its REST pages; the largest page."""
+    box.call("clear")
     records = 0
     largest_page_mb = 0.0
     t = time.perf_counter()
@@ -65,7 +83,7 @@ def sync_stream(box: Sandbox, client, name: str) -> dict:
         records += page.rows.num_rows + len(page.rejects)
         largest_page_mb = max(largest_page_mb, page.rows.nbytes / 2**20)
     seconds = time.perf_counter() - t
-    endpoints = box.requests.counts()
+    endpoints = box.call("counts")
     itemised = itemise(name, records, endpoints)
     extraction = next(e for e in EXTRACTIONS if e.stream_name == name)
     names = [f.name for f in client.describe(extraction.sobject, context=name)]  # cached: no call
@@ -99,12 +117,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="3,000 activities: a smoke run")
     args = parser.parse_args()
     activities = 3_000 if args.quick else args.activities
-    narrow = OrgConfig(seed=1, reps=24, teams=3, days=365, end=datetime(2026, 11, 1), activities=activities)
+    narrow = WideOrgSize(activities=activities, seed=1, days=365)
     wide = replace(narrow, custom_fields=args.custom_fields)
-    result = {"activities_generated": activities, "custom_fields": args.custom_fields}
+    result = {"activities_generated": activities, "reps": narrow.reps, "custom_fields": args.custom_fields}
     result["narrow"] = sync_org(narrow)
     result["wide"] = sync_org(wide)
-    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(
         f"{'mode':<11}{'stream':<24}{'org':<8}{'records':>9}{'fields':>8}{'chunks':>8}{'calls':>7}"
         f"{'record':>8}{'minimum':>9}{'seconds':>9}{'records/s':>11}"
