@@ -4,6 +4,7 @@ mutation API; and the emulator's URI limit (HTTP 414), as Salesforce's front-end
 
 import csv
 import io
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -40,9 +41,10 @@ def sf(sandbox):
     session.close()
 
 
-def store_values(box: Sandbox, sobject: str, names: list[str]) -> dict[str, tuple]:
+def store_values(store: Store, sobject: str, names: list[str]) -> dict[str, tuple]:
+    """The stored values of `names`, by record Id."""
     columns = ", ".join(f'"{n}"' for n in names)
-    rows = box.store.cursor().execute(f'SELECT "Id", {columns} FROM salesforce."{sobject}"').fetchall()
+    rows = store.cursor().execute(f'SELECT "Id", {columns} FROM salesforce."{sobject}"').fetchall()
     return {row[0]: row[1:] for row in rows}
 
 
@@ -105,7 +107,7 @@ def test_the_limit_is_16384_bytes_of_path_and_query_string(sf):
 @pytest.mark.parametrize("sobject", WIDE_OBJECTS)
 def test_rest_and_bulk_serve_the_stores_custom_values(sandbox, sf, sobject):
     names = one_of_each_kind(sobject)
-    stored = store_values(sandbox, sobject, names)
+    stored = store_values(sandbox.store, sobject, names)
     soql = f"SELECT Id, {', '.join(names)} FROM {sobject}"
     records = sf.query_all(soql, include_deleted=True)["records"]
     assert len(records) == len(stored)
@@ -129,8 +131,8 @@ def test_values_are_sparse_and_follow_the_seed():
 
     def values(seed: int) -> dict:
         store = Store(custom_fields=800)
-        generate(OrgConfig(**{**WIDE.__dict__, "seed": seed}), store)
-        found = store_values_of(store, names)
+        generate(replace(WIDE, seed=seed), store)
+        found = store_values(store, "Task", names)
         store.close()
         return found
 
@@ -141,13 +143,6 @@ def test_values_are_sparse_and_follow_the_seed():
     for name, column in zip(names, columns, strict=True):
         nulls = sum(v is None for v in column) / len(column)
         assert (nulls == 0) if name.startswith("Budget_Confirmed") else (0.2 < nulls < 0.99), name
-
-
-def store_values_of(store: Store, names: list[str]) -> dict[str, tuple]:
-    columns = ", ".join(f'"{n}"' for n in names)
-    return {
-        r[0]: r[1:] for r in store.cursor().execute(f'SELECT Id, {columns} FROM salesforce."Task"').fetchall()
-    }
 
 
 def test_generate_refuses_a_store_without_the_orgs_custom_fields():
@@ -169,11 +164,11 @@ def test_changes_keep_custom_values_and_can_set_them(sandbox, sf):
         .execute('SELECT Id FROM salesforce."Opportunity" WHERE NOT IsDeleted AND NOT IsClosed LIMIT 1')
         .fetchone()[0]
     )
-    before = store_values(sandbox, "Opportunity", names)[deal]
+    before = store_values(sandbox.store, "Opportunity", names)[deal]
     sandbox.clock.advance(timedelta(minutes=1))
     sandbox.mutations.update("salesforce", "Opportunity", deal, {"Amount": 777.0})
     sandbox.mutations.move_deal_stage("salesforce", deal, "Negotiation/Review")
-    assert store_values(sandbox, "Opportunity", names)[deal] == before
+    assert store_values(sandbox.store, "Opportunity", names)[deal] == before
     sandbox.mutations.update("salesforce", "Opportunity", deal, {names[0]: "Edited by a rep", names[1]: 12.5})
     record = sf.query(f"SELECT {', '.join(names)} FROM Opportunity WHERE Id = '{deal}'")["records"][0]
     assert record[names[0]] == "Edited by a rep"
