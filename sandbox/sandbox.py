@@ -67,7 +67,7 @@ class Sandbox:
             config = SandboxConfig(org=config)
         self.config = config or SandboxConfig()
         self.org = self.config.org.resolved()
-        self.store = Store()
+        self.store = Store(custom_fields=self.org.custom_fields)
         self.summary: OrgSummary | None = None
         self.clock = Clock(self.org.end)
         self.mutations = Mutations(self.store, self.clock, seed=self.org.seed)

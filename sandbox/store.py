@@ -4,6 +4,8 @@ the generator and the mutation API.
 Schemas `salesforce` (one table per SObject, columns named as the API names them) and `hubspot`
 (one table per object type plus owners, associations, property history and pipeline stages).
 Timestamps are naive UTC. Readers take a cursor per thread; writers hold `write_lock`.
+`Store(custom_fields=800)` gives Task, Event, Contact and Opportunity that many custom fields
+(sandbox.salesforce.custom_fields); `salesforce_objects` is the org's Salesforce schema.
 """
 
 from __future__ import annotations
@@ -16,17 +18,22 @@ import duckdb
 
 from sandbox.hubspot import objects as hs
 from sandbox.salesforce import objects as sf
+from sandbox.salesforce.custom_fields import with_custom_fields
 
 
 class Store:
-    def __init__(self, path: str = ":memory:") -> None:
+    def __init__(self, path: str = ":memory:", *, custom_fields: int = 0) -> None:
+        self.custom_fields = custom_fields
+        self.salesforce_objects: dict[str, sf.SObject] = {
+            name: with_custom_fields(obj, custom_fields) for name, obj in sf.SOBJECTS.items()
+        }
         self._con = duckdb.connect(path)
         self._con.execute("SET TimeZone = 'UTC'")
         self.write_lock = threading.RLock()
         self._local = threading.local()
         self._con.execute("CREATE SCHEMA IF NOT EXISTS salesforce")
         self._con.execute("CREATE SCHEMA IF NOT EXISTS hubspot")
-        for obj in sf.SOBJECTS.values():
+        for obj in self.salesforce_objects.values():
             self._con.execute(sf.table_ddl(obj))
         for hobj in hs.HOBJECTS.values():
             self._con.execute(hs.table_ddl(hobj))

@@ -352,9 +352,12 @@ class SalesforceClient:
             )
             yield result
 
-    def bulk_query(self, soql: str, *, include_deleted: bool, context: str) -> Iterator[BulkPage]:
-        """Bulk API 2.0 query job (queryAll with include_deleted), its results page by page.
-        Raises BulkJobError when the job fails."""
+    def bulk_query(
+        self, soql: str, *, include_deleted: bool, context: str, max_records: int | None = None
+    ) -> Iterator[BulkPage]:
+        """Bulk API 2.0 query job (queryAll with include_deleted), its results page by page, at most
+        `max_records` (default SyncSettings.bulk_max_records) a page. Raises BulkJobError when the
+        job fails."""
         body = orjson.dumps(
             {
                 "operation": "queryAll" if include_deleted else "query",
@@ -366,7 +369,7 @@ class SalesforceClient:
         job = self._call(lambda: self._bulk("POST", "query", data=body).json(), context=context)
         job_id = job["id"]
         self._wait_for_job(job_id, context)
-        params: dict[str, Any] = {"maxRecords": self.settings.bulk_max_records}
+        params: dict[str, Any] = {"maxRecords": max_records or self.settings.bulk_max_records}
         while True:
             response = self._call(
                 lambda: self._bulk("GET", f"query/{job_id}/results", params=dict(params), accept="text/csv"),

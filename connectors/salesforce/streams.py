@@ -7,8 +7,14 @@ rows included) and query for the others:
 1. The first REST page (2,000 records) comes first and tells the window's size.
 2. Up to `SyncSettings.bulk_threshold` records the window continues over REST; beyond it the rest of
    the window (after the last row handed out) is one Bulk API 2.0 job: fewer calls, 50,000 records a
-   results page, re-sliced into pages of at most `page_rows`.
+   results page, re-sliced into pages of at most `page_rows` (fewer for a wide object:
+   `SyncSettings.max_page_values` caps records x fields per results page and per page).
 3. When the Bulk job fails, the window resumes over REST after the last row handed out.
+
+A wide object (hundreds of custom fields) does not fit in one REST query URI: over REST each page is
+read in field chunks joined on Id (chunks.py); a record that changed between the chunk queries is
+left out of its page and read again by continuing the window after the last key once REST is done
+(a Bulk job, whose query travels in the request body, reads every field at once and covers it too).
 
 While the caller works on a page, a worker thread already fetches and parses the next one (one
 page ahead, so memory stays bounded by the page size). Each page carries the API calls spent on it
@@ -25,20 +31,20 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from connectors.salesforce.chunks import RestResult, parse_stamp, rest_results
 from connectors.salesforce.client import BulkPage, SalesforceClient
 from connectors.salesforce.errors import BulkJobError, RequestError, RetriesExhausted
 from connectors.salesforce.mapping import Field, Mapped, RawRenderer, map_csv, map_records, read_bulk_csv
 from connectors.salesforce.settings import CURSOR_FIELD
-from connectors.salesforce.soql import needs_client_filter, window_query
+from connectors.salesforce.soql import Key, field_chunks, needs_client_filter, window_query
 from connectors.salesforce.specs import EXTRACTIONS, Extraction
 from connectors.streams import Page, StreamSpec, Window
 
 log = logging.getLogger(__name__)
 
-Key = tuple[datetime, str]  # (SystemModstamp, Id) of the last row handed out
 Bounds = tuple[datetime, datetime | None] | None
+Chunks = tuple[tuple[str, ...], ...]
 T = TypeVar("T")
 U = TypeVar("U")
 
@@ -78,41 +84,91 @@ class SalesforceStream:
         if missing:  # removed, renamed or hidden from the integration user: the columns land NULL
             log.warning("%s: describe lists no %s; those columns stay NULL", context, ", ".join(missing))
         bounds = (window.start, window.end) if needs_client_filter(window) else None
+        settings = self.client.settings
+        chunks = field_chunks(
+            x.sobject,
+            names,
+            window,
+            where=x.where,
+            api_version=settings.api_version,
+            include_deleted=x.has_is_deleted,
+            max_uri_bytes=settings.max_uri_bytes,
+        )
+        if len(chunks) > 1:
+            log.info("%s: %d fields, read over REST in %d field chunks", context, len(names), len(chunks))
+        read = _Read(chunks, window, context)
 
-        def soql(after: Key | None) -> str:
-            return window_query(x.sobject, names, window, where=x.where, after=after)
-
-        rest = self.client.query(soql(None), include_deleted=x.has_is_deleted, context=context)
+        rest = self._rest(read, after=None)
         with closing(rest):
             first = next(rest)
-            last = _last_key(first.get("records") or [])
+            read.note(first)
             yield self._page(self._map_rest(first, bounds))
-            if first.get("done", True):
-                return
-            if first.get("totalSize", 0) <= self.client.settings.bulk_threshold:
-                yield from self._rest_pages(rest, bounds)
-                return
-        # A large window: the rest in one Bulk API 2.0 job, or over REST again if the job fails.
+            small = first.done or first.total <= settings.bulk_threshold
+            if small and not first.done:
+                yield from self._rest_pages(rest, bounds, read)
+        if small:
+            yield from self._reread_torn(read, bounds)
+            return
+        # A large window: the rest in one Bulk API 2.0 job (every field in one query, which travels in
+        # the request body; it also reads the new versions of records torn so far), or over REST again
+        # if the job fails.
+        soql = window_query(x.sobject, names, window, where=x.where, after=read.last)
         try:
-            for mapped, key in self._bulk(soql(last), fields, bounds, context):
-                last = key or last
+            for mapped, key in self._bulk(soql, fields, bounds, context):
+                read.last = key or read.last
                 yield self._page(mapped)
             return
         except (RequestError, RetriesExhausted) as exc:  # BulkJobError is a RequestError
             log.warning("%s: Bulk API 2.0 failed (%s); reading the rest over REST", context, exc)
-        rest = self.client.query(soql(last), include_deleted=x.has_is_deleted, context=context)
+        read.torn = 0  # the rest of the window, read afresh, holds their new versions
+        rest = self._rest(read, after=read.last)
         with closing(rest):
-            yield from self._rest_pages(rest, bounds)
+            yield from self._rest_pages(rest, bounds, read)
+        yield from self._reread_torn(read, bounds)
 
-    def _rest_pages(self, rest: Iterator[dict[str, Any]], bounds: Bounds) -> Iterator[Page]:
+    def _rest(self, read: _Read, *, after: Key | None) -> Iterator[RestResult]:
+        return rest_results(
+            self.client, self.extraction, read.chunks, read.window, after=after, context=read.context
+        )
+
+    def _rest_pages(self, rest: Iterator[RestResult], bounds: Bounds, read: _Read) -> Iterator[Page]:
+
+        def work(result: RestResult) -> tuple[RestResult, Mapped]:
+            return result, self._map_rest(result, bounds)
+
         # Closed before `rest` is, so that no worker is still reading it.
-        with closing(_ahead(self.client, rest, lambda result: self._map_rest(result, bounds))) as ahead:
-            for mapped in ahead:
+        with closing(_ahead(self.client, rest, work)) as ahead:
+            for result, mapped in ahead:
+                read.note(result)
                 yield self._page(mapped)
 
-    def _map_rest(self, result: dict[str, Any], bounds: Bounds) -> Mapped:
-        records = result.get("records") or []
-        return map_records(self.spec, records, has_is_deleted=self.extraction.has_is_deleted, window=bounds)
+    def _reread_torn(self, read: _Read, bounds: Bounds) -> Iterator[Page]:
+        """Records left out because they changed between chunk queries have new versions after the
+        last key read: continue the window from there until a pass tears nothing."""
+        passes = 0
+        while read.torn:
+            passes += 1
+            if passes > self.client.settings.max_attempts:
+                raise ApiRequestError(
+                    f"{read.torn} records changed again between the field chunks of every read "
+                    f"({passes - 1} passes): something keeps rewriting them. Re-run the window later, "
+                    "or raise SyncSettings.max_attempts",
+                    context=read.context,
+                )
+            log.info(
+                "%s: %d records changed while read in field chunks; reading them again",
+                read.context,
+                read.torn,
+            )
+            read.torn = 0
+            rest = self._rest(read, after=read.last)
+            with closing(rest):
+                yield from self._rest_pages(rest, bounds, read)
+
+    def _map_rest(self, result: RestResult, bounds: Bounds) -> Mapped:
+        return map_records(
+            self.spec, result.records, has_is_deleted=self.extraction.has_is_deleted, window=bounds
+        )
 
     def _bulk(
         self, soql: str, fields: tuple[Field, ...], bounds: Bounds, context: str
@@ -128,7 +184,11 @@ class SalesforceStream:
             raw = renderer.render(table, fields, sobject=x.sobject, api_version=settings.api_version)
             return table, raw
 
-        pages = self.client.bulk_query(soql, include_deleted=x.has_is_deleted, context=context)
+        per_request = settings.rows_for(len(fields), settings.bulk_max_records)
+        per_page = settings.rows_for(len(fields), settings.page_rows)
+        pages = self.client.bulk_query(
+            soql, include_deleted=x.has_is_deleted, context=context, max_records=per_request
+        )
         with (
             closing(RawRenderer()) as renderer,
             closing(pages),
@@ -137,12 +197,12 @@ class SalesforceStream:
             for table, raw in ahead:
                 if table.num_rows == 0:
                     yield map_csv(self.spec, table, raw, has_is_deleted=x.has_is_deleted), None
-                for offset in range(0, table.num_rows, settings.page_rows):
-                    part = table.slice(offset, settings.page_rows)
+                for offset in range(0, table.num_rows, per_page):
+                    part = table.slice(offset, per_page)
                     mapped = map_csv(
                         self.spec,
                         part,
-                        raw.slice(offset, settings.page_rows),
+                        raw.slice(offset, per_page),
                         has_is_deleted=x.has_is_deleted,
                         window=bounds,
                     )
@@ -198,23 +258,18 @@ def _ahead(client: SalesforceClient, source: Iterator[T], work: Callable[[T], U]
 _DONE = object()
 
 
-def _parse_stamp(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return pc.cast(pa.array([value]), pa.timestamp("us", tz="UTC"))[0].as_py()
-    except (pa.ArrowException, ValueError):
-        return None
+class _Read:
+    """Where a window's read stands: its field chunks, the last key read (handed out or left out)
+    and how many records the REST pages so far left out as torn."""
 
+    def __init__(self, chunks: Chunks, window: Window, context: str) -> None:
+        self.chunks, self.window, self.context = chunks, window, context
+        self.last: Key | None = None
+        self.torn = 0
 
-def _last_key(records: list) -> Key | None:
-    """(SystemModstamp, Id) of the last record that has both: where the window resumes."""
-    for record in reversed(records):
-        if isinstance(record, dict) and isinstance(record.get("Id"), str) and record["Id"]:
-            stamp = _parse_stamp(record.get(CURSOR_FIELD))
-            if stamp is not None:
-                return stamp, record["Id"]
-    return None
+    def note(self, result: RestResult) -> None:
+        self.last = result.last or self.last
+        self.torn += len(result.torn)
 
 
 def _last_csv_key(table: pa.Table) -> Key | None:
@@ -225,7 +280,7 @@ def _last_csv_key(table: pa.Table) -> Key | None:
     for i in range(table.num_rows - 1, -1, -1):
         record_id = ids[i].as_py()
         if record_id:
-            stamp = _parse_stamp(stamps[i].as_py())
+            stamp = parse_stamp(stamps[i].as_py())
             if stamp is not None:
                 return stamp, record_id
     return None

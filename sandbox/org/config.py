@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 
 from sandbox.org.text import FIRST_NAMES, LAST_NAMES
+from sandbox.salesforce.custom_fields import MAX_CUSTOM_FIELDS
 
 Range = tuple[float, float]
 
@@ -44,6 +45,9 @@ class OrgConfig:
     # Records sharing one modification timestamp (a mass update); small orgs: up to 60% of the records.
     bulk_touch_tasks: int = 2500  # Salesforce Tasks sharing one SystemModstamp
     bulk_touch_calls: int = 250  # HubSpot calls sharing one hs_lastmodifieddate
+    # A wide org: this many custom fields on each of Salesforce's Task, Event, Contact and Opportunity
+    # (sandbox.salesforce.custom_fields). The store must have them too: Store(custom_fields=...).
+    custom_fields: int = 0
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -117,6 +121,11 @@ def _validate(c: OrgConfig) -> None:
     for knob in ("bulk_touch_tasks", "bulk_touch_calls"):
         if getattr(c, knob) < 0:
             _fail(knob, f"must be non-negative, got {getattr(c, knob)}")
+    if not 0 <= c.custom_fields <= MAX_CUSTOM_FIELDS:
+        _fail(
+            "custom_fields",
+            f"must be within 0..{MAX_CUSTOM_FIELDS} (Salesforce's cap), got {c.custom_fields}",
+        )
 
 
 def _validate_range(knob: str, value: object, *, upper: float, positive: bool = False) -> None:

@@ -54,6 +54,11 @@ def generate(config: OrgConfig, store: Store) -> OrgSummary:
     """Simulate the org and write it into `store`, which must be empty."""
     started = time.perf_counter()
     config = config.resolved()
+    if store.custom_fields != config.custom_fields:
+        raise ValueError(
+            f"OrgConfig.custom_fields is {config.custom_fields} but the store has {store.custom_fields} "
+            f"custom fields per object: create the store as Store(custom_fields={config.custom_fields})"
+        )
     filled = [t for t in store_tables() if store.count(t)]
     if filled:
         raise StoreNotEmptyError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -21,6 +22,9 @@ _ARROW_TYPES = {
 }
 
 
+ROWS_PER_INSERT = 10_000  # rows per INSERT when a batch has extra columns made slice by slice
+
+
 @dataclass(frozen=True)
 class Nullable:
     """Values with a validity mask: null where `valid` is False."""
@@ -30,6 +34,7 @@ class Nullable:
 
 
 Column = pa.Array | pa.ChunkedArray | np.ndarray | Nullable | str | bool | int | float | None
+ExtraColumns = Callable[[int, int], dict[str, pa.Array]]  # (start, stop) -> columns for those rows
 
 
 @dataclass
@@ -113,10 +118,23 @@ def insert(cur: duckdb.DuckDBPyConnection, table: str, n: int, columns: dict[str
     return n
 
 
-def insert_batch(store: Store, batch: Batch) -> int:
+def insert_batch(store: Store, batch: Batch, extra: ExtraColumns | None = None) -> int:
     """Insert a batch in its own transaction (one huge transaction costs more time and memory),
-    leaving out its helper columns (names starting with '_')."""
+    leaving out its helper columns (names starting with '_'). `extra(start, stop)` gives further
+    columns for rows start..stop (a wide org's custom fields): they are made and inserted
+    ROWS_PER_INSERT rows at a time, so they never all sit in memory."""
     columns = {name: value for name, value in batch.columns.items() if not name.startswith("_")}
     schema, _, table = batch.table.partition(".")
+    name = f'{schema}."{table}"'
     with store.write() as cur:
-        return insert(cur, f'{schema}."{table}"', batch.n, columns)
+        if extra is None:
+            return insert(cur, name, batch.n, columns)
+        types = dict(store_columns(cur, name))
+        arrays = {k: to_arrow(v, types[k], batch.n) if k in types else v for k, v in columns.items()}
+        for start in range(0, batch.n, ROWS_PER_INSERT):
+            stop = min(start + ROWS_PER_INSERT, batch.n)
+            part = {
+                k: a.slice(start, stop - start) if isinstance(a, pa.Array) else a for k, a in arrays.items()
+            }
+            insert(cur, name, stop - start, {**part, **extra(start, stop)})
+    return batch.n

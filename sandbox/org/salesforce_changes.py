@@ -17,7 +17,7 @@ from sandbox.org.salesforce_records import FIRST_RECORD_NUMBER
 from sandbox.org.sampling import pick_id, sample_ids
 from sandbox.org.sfids import sf_number
 from sandbox.salesforce.ids import sf_id
-from sandbox.salesforce.objects import KEY_PREFIXES, SOBJECTS
+from sandbox.salesforce.objects import KEY_PREFIXES
 from sandbox.store import Store
 
 OWNED_OBJECTS = ("Account", "Contact", "Task", "Event", "Opportunity")
@@ -112,16 +112,16 @@ class SalesforceChanges:
         return account, contact, deal or account
 
     def _insert(self, cur: duckdb.DuckDBPyConnection, obj: str, values: Mapping[str, Any]) -> None:
-        columns = [f.name for f in SOBJECTS[obj].fields]
+        fields = self.store.salesforce_objects[obj].fields
+        columns = [f.name for f in fields]
         unknown = set(values) - set(columns)
         if unknown:
             raise ValueError(f"Salesforce {obj} has no fields {sorted(unknown)}")
         placeholders = ", ".join("?" for _ in columns)
         quoted = ", ".join(f'"{c}"' for c in columns)
-        cur.execute(
-            f'INSERT INTO salesforce."{obj}" ({quoted}) VALUES ({placeholders})',
-            [_stored(values.get(c)) for c in columns],
-        )
+        # A checkbox left out is false, as Salesforce defaults it (a wide org's custom checkboxes).
+        row = [_stored(values.get(f.name, False if f.type == "boolean" else None)) for f in fields]
+        cur.execute(f'INSERT INTO salesforce."{obj}" ({quoted}) VALUES ({placeholders})', row)
 
     def _audit(self, owner: str, now: datetime) -> dict[str, Any]:
         return {
@@ -352,8 +352,9 @@ class SalesforceChanges:
             self._stamp(cur, obj, record_id, owner, {"OwnerId": owner})
 
     def update(self, obj: str, record_id: str, fields: Mapping[str, Any]) -> None:
-        """Set fields (names as in the API, matched case-insensitively); empty text is stored as null."""
-        sobject = SOBJECTS.get(obj)
+        """Set fields (names as in the API, matched case-insensitively; a wide org's custom fields
+        too); empty text is stored as null."""
+        sobject = self.store.salesforce_objects.get(obj)
         _require(
             sobject is not None and obj in (*OWNED_OBJECTS, "User"),
             f"Salesforce object {obj!r} is not updatable",

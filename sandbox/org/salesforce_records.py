@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from sandbox.org import model as w
 from sandbox.org.config import OrgConfig
+from sandbox.org.custom_values import CustomValues
 from sandbox.org.directory import Directory
 from sandbox.org.idmap import IdMap, choose, moments_after
 from sandbox.org.loading import Batch, Nullable, insert_batch
@@ -40,6 +41,7 @@ from sandbox.org.text import (
     with_overrides,
 )
 from sandbox.org.timeline import MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND
+from sandbox.salesforce.custom_fields import custom_fields
 from sandbox.salesforce.objects import KEY_PREFIXES
 from sandbox.store import Store
 
@@ -139,8 +141,14 @@ class _SalesforceWriter:
             batch = batches.pop(0)
             if "_modifier" in batch.columns:
                 batch["LastModifiedById"] = self.user_ref(batch["_modifier"])
-            counts[batch.table] = insert_batch(store, batch)
+            counts[batch.table] = insert_batch(store, batch, self.custom_values(store, batch))
         return SalesforceOrg(self.rep_user_ids, self.integration_id, counts, bulk_ms)
+
+    def custom_values(self, store: Store, batch: Batch) -> CustomValues | None:
+        """The batch's custom field values, for a wide org (OrgConfig.custom_fields)."""
+        sobject = batch.table.partition(".")[2]
+        fields = custom_fields(sobject, store.custom_fields)
+        return CustomValues(fields, seed=self.config.seed, sobject=sobject) if fields else None
 
     def users(self) -> Batch:
         r = self.roster

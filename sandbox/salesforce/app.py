@@ -25,6 +25,14 @@ from sandbox.web import Request, Response, Router, json_response
 
 API_VERSIONS = tuple(f"{v}.0" for v in range(31, 66))
 MIN_BATCH, MAX_BATCH = 200, 2000
+# "In each REST call, the maximum length for the combined URI and headers is 16,384 bytes. [...] If
+# the URI itself exceeds this limit, the request returns a 414 URI Too Long error." (Salesforce Help
+# article 000386264; the API request limits of the Salesforce app limits cheatsheet.) The URI is the
+# path and the query string. Salesforce's front-end web server (Jetty) refuses it before the API sees
+# it, so the answer is Jetty's HTML page, as captured in simple-salesforce#271 and jsforce#1134, and
+# the request uses none of the daily allocation.
+MAX_URI_BYTES = 16_384
+URI_TOO_LONG_BODY = b"<h1>Bad Message 414</h1><pre>reason: URI Too Long</pre>"
 
 
 @dataclass(frozen=True)
@@ -113,9 +121,12 @@ class SalesforceApp:
         add("DELETE", data + r"/jobs/query/{job}/?", "salesforce.bulk2.delete", api(self._bulk_delete))
 
     def _api(self, handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
-        """Session check, the daily request allocation, and the Sforce-Limit-Info header."""
+        """The URI limit, session check, the daily request allocation, and the Sforce-Limit-Info header."""
 
         def guarded(request: Request) -> Response:
+            uri_bytes = len(request.path) + (1 + len(request.query_string) if request.query_string else 0)
+            if uri_bytes > MAX_URI_BYTES:
+                return Response(414, URI_TOO_LONG_BODY, "text/html;charset=iso-8859-1")
             if request.params.get("version") not in API_VERSIONS:
                 return _error(404, "NOT_FOUND", "The requested resource does not exist")
             if not self.sessions.is_valid(auth.bearer_token(request)):

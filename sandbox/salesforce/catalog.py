@@ -1,5 +1,5 @@
-"""The org's objects as its API shows them right now: the standard definitions of `objects.py`, plus the
-custom fields an admin added and minus the fields an admin removed since the sandbox started.
+"""The org's objects as its API shows them right now: the store's definitions (`objects.py`, plus a wide
+org's custom fields), plus the fields an admin added and minus those removed since the sandbox started.
 
 This is how tests make schema drift real between two syncs: `describe` lists exactly these fields,
 SOQL naming a removed one fails with INVALID_FIELD, and an added one is selectable (its values are
@@ -23,7 +23,9 @@ class OrgCatalog:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._lock = threading.Lock()
-        self._objects: dict[str, SObject] = {name.lower(): obj for name, obj in SOBJECTS.items()}
+        self._objects: dict[str, SObject] = {
+            name.lower(): obj for name, obj in store.salesforce_objects.items()
+        }
 
     def get(self, name: str) -> SObject | None:
         """Object by name, case-insensitively (as SOQL's FROM resolves it); None when the org has none."""

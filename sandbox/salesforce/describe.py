@@ -37,7 +37,7 @@ def _field(f: SField) -> dict[str, Any]:
         "groupable": f.filterable and f.type not in ("datetime", "double", "currency", "percent"),
         "createable": f.name not in ("Id", "IsDeleted", "SystemModstamp", "CreatedDate", "LastModifiedDate"),
         "updateable": f.name not in ("Id", "IsDeleted", "SystemModstamp", "CreatedDate", "LastModifiedDate"),
-        "custom": False,
+        "custom": f.name.endswith("__c"),
         "calculated": False,
         "idLookup": f.name == "Id",
         "unique": False,
