@@ -149,7 +149,7 @@ class SalesforceStream:
         while read.torn:
             passes += 1
             if passes > self.client.settings.max_attempts:
-                raise ApiRequestError(
+                raise RequestError(
                     f"{read.torn} records changed again between the field chunks of every read "
                     f"({passes - 1} passes): something keeps rewriting them. Re-run the window later, "
                     "or raise SyncSettings.max_attempts",

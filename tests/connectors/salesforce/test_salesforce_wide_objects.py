@@ -16,7 +16,7 @@ import pytest
 from salesforce_helpers import BY_NAME, EVERYTHING, FAST, assert_same_rows, own_columns, page_rows
 
 from connectors.salesforce import stream
-from connectors.salesforce.errors import ApiRequestError
+from connectors.salesforce.errors import RequestError
 from connectors.salesforce.soql import KEY_FIELDS, field_chunks, query_uri_bytes, window_query
 from connectors.streams import RAW, Window
 from sandbox.faults import PageTamper
@@ -207,6 +207,6 @@ def test_a_record_rewritten_at_every_read_fails_the_window_with_advice(fresh_wid
         return body
 
     box.tamper_pages(PageTamper("salesforce.query_all", change_it))
-    with pytest.raises(ApiRequestError, match="changed again between the field chunks") as err:
+    with pytest.raises(RequestError, match="changed again between the field chunks") as err:
         list(stream(open_client(box=box), "salesforce.task").pages(EVERYTHING))
     assert "Re-run the window later" in str(err.value)
