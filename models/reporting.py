@@ -41,7 +41,7 @@ CONFIG_FILE_VAR = "BAROMETER_CONFIG_FILE"
 
 SOURCES = ("salesforce", "hubspot")
 
-# Canonical funnel stages and their rank (contract §2, "Funnel stages"); `lost` has no rank.
+# Canonical funnel stages and their rank (docs/metrics.md, `core.deals` funnel_stage); `lost` has no rank.
 FUNNEL_RANKS: dict[str, int | None] = {
     "appointment": 1,
     "qualified": 2,
@@ -51,7 +51,7 @@ FUNNEL_RANKS: dict[str, int | None] = {
     "lost": None,
 }
 
-# Normalised call outcomes (contract §2, "Call outcomes").
+# Normalised call outcomes (docs/metrics.md, `core.activities` outcome).
 CALL_OUTCOMES = (
     "connected",
     "busy",

@@ -1,7 +1,7 @@
-"""Revenue targets (KPI contract §4): a CSV file named by `BAROMETER_TARGETS_FILE` with the columns
-`rep_email,period_start,period_end,revenue_target` (inclusive ISO dates, amount in the reporting
-currency). A malformed row is rejected with a message naming the file, line and problem; the other rows
-still load. E-mails are lower-cased; overlapping rows add up (the marts sum them)."""
+"""Revenue targets (docs/metrics.md, "Conventions"): a CSV file named by `BAROMETER_TARGETS_FILE` with
+the columns `rep_email,period_start,period_end,revenue_target` (inclusive ISO dates, amount in the
+reporting currency). A malformed row is rejected with a message naming the file, line and problem; the
+other rows still load. E-mails are lower-cased; overlapping rows add up (the marts sum them)."""
 
 from __future__ import annotations
 

@@ -98,9 +98,10 @@ def sandbox_reporting_toml() -> str:
 
 
 def sandbox_targets_csv(box: Sandbox) -> str:
-    """Revenue targets for the sandbox's active reps with an e-mail (the contract's CSV, section 4): per
-    calendar quarter of the org's history and the next quarter, DEMO_QUARTERLY_TARGET scaled by the rep's
-    activity level and rounded to 1,000, so the demo shows magic numbers and barometers."""
+    """Revenue targets for the sandbox's active reps with an e-mail (the CSV of docs/metrics.md,
+    "Conventions"): per calendar quarter of the org's history and the next quarter,
+    DEMO_QUARTERLY_TARGET scaled by the rep's activity level and rounded to 1,000, so the demo shows
+    magic numbers and barometers."""
     if box.summary is None:
         return ",".join(TARGET_COLUMNS) + "\n"
     quarters = []

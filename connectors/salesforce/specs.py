@@ -1,6 +1,6 @@
 """The Salesforce landing tables (`raw_salesforce.*`) and what each stream extracts.
 
-Typed columns carry the API field names the KPI contract uses; every other field of the record
+Typed columns carry the API field names core reads (docs/metrics.md); every other field of the record
 survives in `_raw`. A typed column whose field the org lacks (e.g. `CurrencyIsoCode` in a
 single-currency org) is NULL. Cursor: `SystemModstamp`; primary key: `Id`.
 """
