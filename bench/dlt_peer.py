@@ -42,8 +42,10 @@ TABLES = {
 # (resource name, sobject, endpoint, fixed condition)
 SALESFORCE_OBJECTS = (
     ("user", "User", "query", None),
-    ("task", "Task", "queryAll", "TaskSubtype = 'Call'"),
+    ("task", "Task", "queryAll", None),
     ("event", "Event", "queryAll", None),
+    ("contact", "Contact", "queryAll", None),
+    ("lead", "Lead", "queryAll", None),
     ("opportunity", "Opportunity", "queryAll", None),
     ("opportunity_history", "OpportunityHistory", "queryAll", None),
     ("opportunity_stage", "OpportunityStage", "query", None),

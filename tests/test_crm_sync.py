@@ -25,9 +25,10 @@ LOGIN_ENV = ("SALESFORCE_INSTANCE_URL", "SALESFORCE_ACCESS_TOKEN")
 
 # (raw table, store query giving (id, source_updated_at, is_deleted) as the contract defines them)
 SALESFORCE_TABLES = {
-    "task": """SELECT "Id", "SystemModstamp", "IsDeleted" FROM salesforce."Task"
-               WHERE "TaskSubtype" = 'Call'""",
+    "task": 'SELECT "Id", "SystemModstamp", "IsDeleted" FROM salesforce."Task"',
     "event": 'SELECT "Id", "SystemModstamp", "IsDeleted" FROM salesforce."Event"',
+    "contact": 'SELECT "Id", "SystemModstamp", "IsDeleted" FROM salesforce."Contact"',
+    "lead": 'SELECT "Id", "SystemModstamp", "IsDeleted" FROM salesforce."Lead"',
     "opportunity": 'SELECT "Id", "SystemModstamp", "IsDeleted" FROM salesforce."Opportunity"',
     "opportunity_history": 'SELECT "Id", "SystemModstamp", "IsDeleted" FROM salesforce."OpportunityHistory"',
     "user": 'SELECT "Id", "SystemModstamp", false FROM salesforce."User"',

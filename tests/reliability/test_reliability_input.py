@@ -58,7 +58,7 @@ ORG = OrgConfig(seed=23, reps=6, teams=2, days=40, end=MIDNIGHT - timedelta(days
 SETTINGS = PipelineSettings(start_date=(MIDNIGHT - timedelta(days=3)).date())
 # store query giving the ids a landing table must hold (every generated record: none is lost)
 STORE_IDS = {
-    TASK: """select "Id" from salesforce."Task" where "TaskSubtype" = 'Call'""",
+    TASK: 'select "Id" from salesforce."Task"',
     OPPORTUNITY: 'select "Id" from salesforce."Opportunity"',
     CALLS: "select cast(id as varchar) from hubspot.calls",
     DEALS: "select cast(id as varchar) from hubspot.deals",
