@@ -501,11 +501,6 @@ class _SalesforceWriter:
         # Follow-ups to people still in the lead stage: no account, opportunity or contact yet.
         to_lead = (kind != _CALL) & (rng.random(n) < LEAD_FOLLOW_UP_SHARE)
         to_lead[choose(rng, np.flatnonzero(kind != _CALL), self.config.awkward_min)] = True
-        # Old to-dos from before Salesforce had task subtypes.
-        no_subtype = np.zeros(n, dtype=bool)
-        no_subtype[
-            choose(rng, np.flatnonzero(kind == _TODO), self.config.awkward_count(int((kind == _TODO).sum())))
-        ] = True
         hostile = choose(rng, np.flatnonzero(is_call), len(HOSTILE_TEXTS))
         has_notes = is_call & (rng.random(n) < 0.08)
         high = (kind == _TODO) & (rng.random(n) < 0.1)
@@ -532,7 +527,7 @@ class _SalesforceWriter:
         b["CallType"] = pick(vocabulary(["Outbound", "Inbound"]), c.inbound[source].astype(np.int64), is_call)
         b["CallDisposition"] = self._dispositions(outcome, is_call & ~no_disposition)
         b["CallObject"] = None
-        b["TaskSubtype"] = pick(vocabulary(["Call", "Task", "Email", "ListEmail"]), kind, ~no_subtype)
+        b["TaskSubtype"] = pick(vocabulary(["Call", "Task", "Email", "ListEmail"]), kind)
         b["CompletedDateTime"] = Nullable(completed_at, ~no_completed)
         b["CreatedDate"] = created
         b["LastModifiedDate"] = b["SystemModstamp"] = modified
