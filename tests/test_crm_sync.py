@@ -114,7 +114,7 @@ def sync(box: Sandbox, engine, window: Window | None = None, *, env_drop: tuple[
         with open_sources(env, salesforce_session=session, salesforce_settings=QUICK_RETRIES) as sources:
             assert sources.skipped == []
             return {
-                s.name: run_stream(engine, s, window or catch_up_window(engine, s.name, now=sandbox_now(box)))
+                s.name: run_stream(engine, s, window or catch_up_window(engine, s, now=sandbox_now(box)))
                 for s in sources.streams
             }
     finally:
