@@ -142,6 +142,16 @@ ACCOUNT = SObject(
     hidden_flags=("IsDeleted",),
 )
 
+# The person a Contact or a Lead is.
+_PERSON_FIELDS = (
+    _f("FirstName", "string", "First Name", length=40),
+    _f("LastName", "string", "Last Name", nillable=False, length=80),
+    _f("Name", "string", "Full Name", nillable=False, length=121),
+    _f("Email", "email", "Email", length=80),
+    _f("Phone", "phone", "Phone", length=40),
+    _f("Title", "string", "Title", length=128),
+)
+
 CONTACT = SObject(
     "Contact",
     "Contact",
@@ -149,12 +159,7 @@ CONTACT = SObject(
         _ID,
         _IS_DELETED,
         _f("AccountId", "reference", "Account ID", reference_to=("Account",)),
-        _f("FirstName", "string", "First Name", length=40),
-        _f("LastName", "string", "Last Name", nillable=False, length=80),
-        _f("Name", "string", "Full Name", nillable=False, length=121),
-        _f("Email", "email", "Email", length=80),
-        _f("Phone", "phone", "Business Phone", length=40),
-        _f("Title", "string", "Title", length=128),
+        *_PERSON_FIELDS,
         _OWNER,
         *_audit_fields(),
     ),
@@ -174,12 +179,7 @@ LEAD = SObject(
     (
         _ID,
         _IS_DELETED,
-        _f("FirstName", "string", "First Name", length=40),
-        _f("LastName", "string", "Last Name", nillable=False, length=80),
-        _f("Name", "string", "Full Name", nillable=False, length=121),
-        _f("Title", "string", "Title", length=128),
-        _f("Email", "email", "Email", length=80),
-        _f("Phone", "phone", "Phone", length=40),
+        *_PERSON_FIELDS,
         _f("Company", "string", "Company", nillable=False),
         _f("Status", "picklist", "Status", nillable=False, picklist=LEAD_STATUSES),
         _f("LeadSource", "picklist", "Lead Source"),

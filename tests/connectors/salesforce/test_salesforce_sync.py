@@ -22,8 +22,11 @@ from salesforce_helpers import (
 )
 
 from connectors.salesforce import SPECS, stream, streams
-from connectors.salesforce.specs import EXTRACTIONS
+from connectors.salesforce.specs import EXTRACTIONS, TASK, Extraction
+from connectors.salesforce.streams import SalesforceStream
 from connectors.streams import RAW, Window
+from models.engine import make_engine
+from models.sync import HISTORY_START, OVERLAP, catch_up_window, loaded_until, run_stream
 
 STREAM_NAMES = [e.stream_name for e in EXTRACTIONS]
 BULK = replace(FAST, bulk_threshold=500, bulk_max_records=1_500, page_rows=700)
@@ -310,3 +313,38 @@ def test_a_caller_may_stop_after_any_page(open_client, settings):
     pages.close()  # the page fetched ahead is settled; its calls are still counted
     assert first.api_calls + second.api_calls + client.take_api_calls() == client.requests
     assert page_rows(stream(client, "salesforce.user").pages(EVERYTHING)).num_rows > 0
+
+
+def test_a_warehouse_synced_for_calls_only_reads_the_task_history_again(sandbox, client, tmp_path):
+    """The previous version's Task stream read calls only (no IsClosed) and recorded no fingerprint:
+    its loaded windows must not hide the e-mails and to-dos from the current stream."""
+    calls_only = replace(
+        TASK,
+        description="Salesforce calls: Tasks with TaskSubtype = 'Call', deleted and archived ones included.",
+        columns=tuple(c for c in TASK.columns if c.name != "IsClosed"),
+    )
+    engine = make_engine(tmp_path / "warehouse.duckdb")
+    now = utc(sandbox.clock.now) + timedelta(milliseconds=1)
+    old = SalesforceStream(client, Extraction("Task", calls_only, where="TaskSubtype = 'Call'"))
+    run_stream(engine, old, Window(HISTORY_START, now))
+    with engine.begin() as conn:  # as the previous version left it
+        conn.exec_driver_sql("ALTER TABLE raw_meta.sync_runs DROP COLUMN fingerprint")
+    current = stream(client, "salesforce.task")
+    assert loaded_until(engine, current) is None
+    assert loaded_until(engine, "salesforce.task") == now  # by name alone, the old window counts
+    window = catch_up_window(engine, current, now=now)
+    assert window.start == HISTORY_START
+    run_stream(engine, current, window)
+    with engine.connect() as conn:
+        landed = dict(
+            conn.exec_driver_sql('SELECT "TaskSubtype", count(*) FROM raw_salesforce.task GROUP BY ALL').all()
+        )
+    stored = dict(
+        sandbox.store.cursor()
+        .execute('SELECT TaskSubtype, count(*) FROM salesforce."Task" GROUP BY ALL')
+        .fetchall()
+    )
+    assert landed == stored
+    assert set(landed) == {"Call", "Email", "ListEmail", "Task"}
+    assert catch_up_window(engine, current, now=now).start == now - OVERLAP  # re-read once only
+    engine.dispose()
