@@ -30,6 +30,8 @@ TABLES = {
     "salesforce.user": ("salesforce", "user"),
     "salesforce.task": ("salesforce", "task"),
     "salesforce.event": ("salesforce", "event"),
+    "salesforce.contact": ("salesforce", "contact"),
+    "salesforce.lead": ("salesforce", "lead"),
     "salesforce.opportunity": ("salesforce", "opportunity"),
     "salesforce.opportunity_history": ("salesforce", "opportunity_history"),
     "salesforce.opportunity_stage": ("salesforce", "opportunity_stage"),
