@@ -63,7 +63,7 @@ def sync(path: Path, activities: int) -> dict[str, object]:
         try:
             with open_sources(env, salesforce_session=session) as sources:
                 for stream in sources.streams:
-                    run_stream(engine, stream, catch_up_window(engine, stream.name))
+                    run_stream(engine, stream, catch_up_window(engine, stream))
         finally:
             session.close()
             engine.dispose()

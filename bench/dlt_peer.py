@@ -30,6 +30,8 @@ TABLES = {
     "salesforce.user": ("salesforce", "user"),
     "salesforce.task": ("salesforce", "task"),
     "salesforce.event": ("salesforce", "event"),
+    "salesforce.contact": ("salesforce", "contact"),
+    "salesforce.lead": ("salesforce", "lead"),
     "salesforce.opportunity": ("salesforce", "opportunity"),
     "salesforce.opportunity_history": ("salesforce", "opportunity_history"),
     "salesforce.opportunity_stage": ("salesforce", "opportunity_stage"),
@@ -42,8 +44,10 @@ TABLES = {
 # (resource name, sobject, endpoint, fixed condition)
 SALESFORCE_OBJECTS = (
     ("user", "User", "query", None),
-    ("task", "Task", "queryAll", "TaskSubtype = 'Call'"),
+    ("task", "Task", "queryAll", None),
     ("event", "Event", "queryAll", None),
+    ("contact", "Contact", "queryAll", None),
+    ("lead", "Lead", "queryAll", None),
     ("opportunity", "Opportunity", "queryAll", None),
     ("opportunity_history", "OpportunityHistory", "queryAll", None),
     ("opportunity_stage", "OpportunityStage", "query", None),

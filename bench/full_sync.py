@@ -58,7 +58,7 @@ def main() -> None:
         rows, started = [], time.perf_counter()
         with open_sources(env, salesforce_session=session) as sources:
             for stream in sources.streams:
-                report = run_stream(engine, stream, catch_up_window(engine, stream.name))
+                report = run_stream(engine, stream, catch_up_window(engine, stream))
                 records = report.tables[stream.specs[0].table_name].loaded + report.rejected
                 rows.append(
                     {

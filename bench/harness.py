@@ -68,8 +68,10 @@ class OrgSize:
 # Landed records per Barometer stream, counted in the sandbox's store the way the connectors land them.
 SANDBOX_COUNTS = {
     "salesforce.user": 'select count(*) from salesforce."User"',
-    "salesforce.task": """select count(*) from salesforce."Task" where "TaskSubtype" = 'Call'""",
+    "salesforce.task": 'select count(*) from salesforce."Task"',
     "salesforce.event": 'select count(*) from salesforce."Event"',
+    "salesforce.contact": 'select count(*) from salesforce."Contact"',
+    "salesforce.lead": 'select count(*) from salesforce."Lead"',
     "salesforce.opportunity": 'select count(*) from salesforce."Opportunity"',
     "salesforce.opportunity_history": 'select count(*) from salesforce."OpportunityHistory"',
     "salesforce.opportunity_stage": 'select count(*) from salesforce."OpportunityStage"',

@@ -47,7 +47,7 @@ def barometer(control: str, warehouse: Path) -> dict:
     now = datetime.fromisoformat(sandbox.call("clock")).replace(tzinfo=UTC) + timedelta(milliseconds=1)
     with open_sources(env) as sources:
         for stream in sources.streams:
-            report = run_stream(engine, stream, catch_up_window(engine, stream.name, now=now))
+            report = run_stream(engine, stream, catch_up_window(engine, stream, now=now))
             asked = time.perf_counter()
             endpoints = sandbox.call("counts")
             busy = sandbox.call("busy")

@@ -8,6 +8,7 @@ converting it in place could lose data.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -108,6 +109,13 @@ sync_runs = sa.Table(
         "Largest source modification time among the rows the run loaded; NULL while it loaded none.",
     ),
     column("error", "string", "Exception type and message of a failed run."),
+    column(
+        "fingerprint",
+        "string",
+        "What the run extracted: a hash of the stream's name and its landing tables' descriptions, "
+        "columns and types (models.raw.fingerprint). Only runs of the stream's current fingerprint "
+        "count as loaded, so a stream whose definition changed re-reads its history once.",
+    ),
     sa.CheckConstraint("status IN ('running', 'succeeded', 'failed')", name="sync_runs_status"),
     comment="One row per extraction run: its window, status and reconciliation counts. The windows of "
     "succeeded runs are what is loaded (models.sync.loaded_until).",
@@ -148,16 +156,82 @@ def table_columns(conn: sa.Connection, schema: str, name: str) -> list[CatalogCo
     return [CatalogColumn(*row) for row in rows]
 
 
-def ensure_tables(engine: sa.Engine, specs: Iterable[StreamSpec]) -> None:
+TableDefinition = tuple[str, str | None, tuple[tuple[str, str], ...]]  # name, description, (column, type)
+
+
+def fingerprint(stream_name: str, tables: Iterable[TableDefinition]) -> str:
+    """A short hash of what a stream extracts: its name and, per landing table, the table's name,
+    description (which states any filter, e.g. "Tasks with TaskSubtype = 'Call'") and its columns
+    with their DuckDB types, in any order."""
+    parts = [stream_name]
+    for name, description, columns in sorted(tables):
+        parts += [name, description or "", *(f"{c} {t}" for c, t in sorted(columns))]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def spec_fingerprint(stream_name: str, specs: Iterable[StreamSpec]) -> str:
+    """The fingerprint of a stream as its specs define it."""
+    return fingerprint(
+        stream_name,
+        (
+            (s.table_name, s.description, tuple((c.name, DUCKDB_TYPES[c.type]) for c in s.all_columns))
+            for s in specs
+        ),
+    )
+
+
+def warehouse_fingerprint(conn: sa.Connection, stream_name: str, specs: Iterable[StreamSpec]) -> str | None:
+    """The fingerprint of the definition the warehouse's landing tables for `specs` hold (their
+    comments, columns and types as an earlier version created them); None when one is missing."""
+    tables = []
+    for spec in specs:
+        columns = table_columns(conn, schema_name(spec), spec.name)
+        if not columns:
+            return None
+        comment = conn.execute(
+            sa.text(
+                "SELECT comment FROM duckdb_tables() "
+                "WHERE database_name = current_database() AND schema_name = :schema AND table_name = :name"
+            ),
+            {"schema": schema_name(spec), "name": spec.name},
+        ).scalar()
+        tables.append((spec.table_name, comment, tuple((c.name, c.data_type) for c in columns)))
+    return fingerprint(stream_name, tables)
+
+
+def ensure_tables(engine: sa.Engine, specs: Iterable[StreamSpec], *, stream: str | None = None) -> None:
     """Create the sync metadata tables and each spec's landing table if missing, and bring existing
-    tables in line with their specs (see the module docstring). Idempotent; one transaction."""
+    tables in line with their specs (see the module docstring). Idempotent; one transaction.
+    `stream`: the name of the stream the specs are, whose runs recorded before fingerprints existed
+    get the fingerprint of the definition they were loaded with (read before the tables change)."""
+    specs = tuple(specs)
     tables = [sync_runs, rejects, *(raw_table(spec) for spec in specs)]
     with engine.begin() as conn:
         for schema in dict.fromkeys(t.schema for t in tables):
             conn.execute(sa.schema.CreateSchema(schema, if_not_exists=True))
         _retire_cursor_state(conn)
-        for table in tables:
+        _ensure_table(conn, sync_runs)
+        if stream is not None:
+            _stamp_unrecorded_runs(conn, stream, specs)
+        for table in tables[1:]:
             _ensure_table(conn, table)
+
+
+def _stamp_unrecorded_runs(conn: sa.Connection, stream: str, specs: tuple[StreamSpec, ...]) -> None:
+    """Runs recorded by a version without fingerprints (NULL) get the fingerprint of the landing
+    tables as that version left them, so they count as loaded only while the definition is the same;
+    'unknown' where the tables are gone."""
+    has_unrecorded = conn.execute(
+        sa.select(sa.func.count())
+        .select_from(sync_runs)
+        .where(sync_runs.c.stream == stream, sync_runs.c.fingerprint.is_(None))
+    ).scalar()
+    if has_unrecorded:
+        conn.execute(
+            sync_runs.update()
+            .where(sync_runs.c.stream == stream, sync_runs.c.fingerprint.is_(None))
+            .values(fingerprint=warehouse_fingerprint(conn, stream, specs) or "unknown")
+        )
 
 
 def _retire_cursor_state(conn: sa.Connection) -> None:

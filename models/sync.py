@@ -1,8 +1,10 @@
 """Run one stream over one window into the warehouse, page by page, with a record of the run.
 
-raw_meta.sync_runs is the only sync state: one row per run with its window and status. What is loaded
-is the unbroken span of succeeded windows from HISTORY_START (`loaded_until`); `catch_up_window` is
-the window from there to now. Each page is committed as it arrives, with its counts added to the run's
+raw_meta.sync_runs is the only sync state: one row per run with its window, status and the
+fingerprint of what it extracted. What is loaded is the unbroken span of succeeded windows from
+HISTORY_START among the runs of the stream's current fingerprint (`loaded_until`): a stream whose
+definition changed (a filter, a column) re-reads its history once. `catch_up_window` is the window
+from there to now. Each page is committed as it arrives, with its counts added to the run's
 row (models.loader.merge_page), so a failed run keeps what it loaded and records what that was; its
 window does not count as loaded, so the next catch-up fetches it again (the merge makes that harmless,
 and a parent's child rows, read after it, are never skipped).
@@ -14,12 +16,13 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 
-from connectors.streams import Stream, Window
+from connectors.streams import Stream, StreamSpec, Window
 from models.loader import MergeResult, merge_page
-from models.raw import ensure_tables, sync_runs, table_columns
+from models.raw import ensure_tables, spec_fingerprint, sync_runs, table_columns, warehouse_fingerprint
 
 # The start of every history: a window starting here (or earlier) loads from the beginning.
 HISTORY_START = datetime(2000, 1, 1, tzinfo=UTC)
@@ -46,17 +49,39 @@ class RunReport:
     seconds: float = 0.0
 
 
-def loaded_until(engine: sa.Engine, stream_name: str) -> datetime | None:
+class Declared(Protocol):
+    """A stream as its connector declares it (a live Stream, or a catalogue entry without a client)."""
+
+    name: str
+    specs: tuple[StreamSpec, ...]
+
+
+def loaded_until(engine: sa.Engine, stream: Declared | str) -> datetime | None:
     """Where the stream's loaded data stops: the end of the unbroken span of succeeded windows that
-    starts at HISTORY_START; None when no such span exists (never synced, or only later windows)."""
+    starts at HISTORY_START, among the runs of the stream's current fingerprint; None when no such
+    span exists (never synced, only later windows, or the stream's definition changed since).
+    A bare stream name counts the runs of every definition (to inspect a warehouse, not to sync)."""
+    name = stream if isinstance(stream, str) else stream.name
     with engine.connect() as conn:
-        if not table_columns(conn, sync_runs.schema, sync_runs.name):
+        columns = {c.name for c in table_columns(conn, sync_runs.schema, sync_runs.name)}
+        if not columns:
             return None
+        where = [sync_runs.c.stream == name, sync_runs.c.status == "succeeded"]
+        if not isinstance(stream, str):
+            current = spec_fingerprint(name, stream.specs)
+            # Runs recorded before fingerprints existed count while the tables they filled are as
+            # the stream defines them now.
+            unchanged = warehouse_fingerprint(conn, name, stream.specs) == current
+            if "fingerprint" in columns:
+                counted = sync_runs.c.fingerprint == current
+                where.append(counted | sync_runs.c.fingerprint.is_(None) if unchanged else counted)
+            elif not unchanged:
+                return None
         windows = conn.execute(
             sa.select(
                 sync_runs.c.window_start, sa.func.coalesce(sync_runs.c.window_end, sync_runs.c.started_at)
             )
-            .where(sync_runs.c.stream == stream_name, sync_runs.c.status == "succeeded")
+            .where(*where)
             .order_by(sync_runs.c.window_start)
         ).all()
     until: datetime | None = None
@@ -70,12 +95,12 @@ def loaded_until(engine: sa.Engine, stream_name: str) -> datetime | None:
 
 
 def catch_up_window(
-    engine: sa.Engine, stream_name: str, *, overlap: timedelta = OVERLAP, now: datetime | None = None
+    engine: sa.Engine, stream: Declared | str, *, overlap: timedelta = OVERLAP, now: datetime | None = None
 ) -> Window:
     """From where the stream's loaded data stops (minus `overlap`) to `now` (default: the present);
-    from HISTORY_START when nothing is loaded yet."""
+    from HISTORY_START when nothing is loaded yet (see `loaded_until` for a bare name)."""
     end = now or datetime.now(UTC)
-    until = loaded_until(engine, stream_name)
+    until = loaded_until(engine, stream)
     start = HISTORY_START if until is None else max(HISTORY_START, min(until, end) - overlap)
     return Window(start, end)
 
@@ -84,7 +109,7 @@ def run_stream(engine: sa.Engine, stream: Stream, window: Window, *, run_id: str
     """Load `stream` over `window` (`catch_up_window` for "what is new"). Records the run in
     raw_meta.sync_runs; on failure marks it failed, keeps the pages already committed, and re-raises."""
     started = time.perf_counter()
-    ensure_tables(engine, stream.specs)
+    ensure_tables(engine, stream.specs, stream=stream.name)
     run_id = run_id or uuid.uuid4().hex
     with engine.begin() as conn:
         _close_abandoned_runs(conn, stream.name)
@@ -96,6 +121,7 @@ def run_stream(engine: sa.Engine, stream: Stream, window: Window, *, run_id: str
                 window_end=window.end,
                 started_at=datetime.now(UTC),
                 status="running",
+                fingerprint=spec_fingerprint(stream.name, stream.specs),
             )
         )
     fetched = api_calls = 0

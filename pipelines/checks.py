@@ -261,7 +261,7 @@ def source_freshness(streams: Iterable[CatalogStream], freshness: timedelta) -> 
                         metadata={"skipped": "not configured"},
                     )
                     continue
-                until = loaded_until(engine, stream.name)
+                until = loaded_until(engine, stream)
                 lag = now - until if until else None
                 yield dg.AssetCheckResult(
                     asset_key=key.asset_key,

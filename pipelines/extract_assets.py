@@ -235,7 +235,7 @@ def _skipped(
     """A CRM without credentials: its tables exist (empty if never loaded) so the SQL models still
     build from the other CRM, and the materialization says why nothing was fetched."""
     context.log.warning(f"{stream.name}: {message}")
-    ensure_tables(engine, stream.specs)
+    ensure_tables(engine, stream.specs, stream=stream.name)
     counts = _table_counts(engine, stream.specs)
     for spec in stream.specs:
         yield dg.MaterializeResult(

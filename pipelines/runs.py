@@ -191,7 +191,7 @@ def sync_range(defs: dg.Definitions, settings: PipelineSettings, *, now: datetim
         dg.build_resources({"warehouse": defs.resources["warehouse"]}) as resources,
         resources.warehouse.engine() as engine,
     ):
-        loaded = [loaded_until(engine, s.name) for s in streams]
+        loaded = [loaded_until(engine, s) for s in streams]
     return catch_up_range(daily_partitions(settings), loaded, overlap=settings.overlap, now=now)
 
 

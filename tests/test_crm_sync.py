@@ -25,9 +25,10 @@ LOGIN_ENV = ("SALESFORCE_INSTANCE_URL", "SALESFORCE_ACCESS_TOKEN")
 
 # (raw table, store query giving (id, source_updated_at, is_deleted) as the contract defines them)
 SALESFORCE_TABLES = {
-    "task": """SELECT "Id", "SystemModstamp", "IsDeleted" FROM salesforce."Task"
-               WHERE "TaskSubtype" = 'Call'""",
+    "task": 'SELECT "Id", "SystemModstamp", "IsDeleted" FROM salesforce."Task"',
     "event": 'SELECT "Id", "SystemModstamp", "IsDeleted" FROM salesforce."Event"',
+    "contact": 'SELECT "Id", "SystemModstamp", "IsDeleted" FROM salesforce."Contact"',
+    "lead": 'SELECT "Id", "SystemModstamp", "IsDeleted" FROM salesforce."Lead"',
     "opportunity": 'SELECT "Id", "SystemModstamp", "IsDeleted" FROM salesforce."Opportunity"',
     "opportunity_history": 'SELECT "Id", "SystemModstamp", "IsDeleted" FROM salesforce."OpportunityHistory"',
     "user": 'SELECT "Id", "SystemModstamp", false FROM salesforce."User"',
@@ -113,7 +114,7 @@ def sync(box: Sandbox, engine, window: Window | None = None, *, env_drop: tuple[
         with open_sources(env, salesforce_session=session, salesforce_settings=QUICK_RETRIES) as sources:
             assert sources.skipped == []
             return {
-                s.name: run_stream(engine, s, window or catch_up_window(engine, s.name, now=sandbox_now(box)))
+                s.name: run_stream(engine, s, window or catch_up_window(engine, s, now=sandbox_now(box)))
                 for s in sources.streams
             }
     finally:

@@ -56,7 +56,10 @@ USER = StreamSpec(
 TASK = StreamSpec(
     source=SOURCE,
     name="task",
-    description="Salesforce calls: Tasks with TaskSubtype = 'Call', deleted and archived ones included.",
+    description=(
+        "Salesforce Tasks of every subtype: calls (TaskSubtype 'Call'), e-mails ('Email', 'ListEmail') and "
+        "to-dos ('Task' or empty); deleted and archived ones included."
+    ),
     columns=(
         _id("Task"),
         _OWNER,
@@ -64,9 +67,10 @@ TASK = StreamSpec(
         _WHAT,
         _ACCOUNT,
         Column("Subject", "string", "Subject line, verbatim."),
-        Column("TaskSubtype", "string", "Always 'Call' in this table."),
+        Column("TaskSubtype", "string", "Call, Email, ListEmail or Task (empty on some old records)."),
         Column("Type", "string", "Task type picklist."),
         Column("Status", "string", "Task status picklist."),
+        Column("IsClosed", "boolean", "The task's status is a closed one (done)."),
         Column("CallType", "string", "Inbound, Internal or Outbound."),
         Column("CallDisposition", "string", "Call result, free text as the rep entered it."),
         Column("CallDurationInSeconds", "integer", "Call duration in seconds."),
@@ -101,6 +105,55 @@ EVENT = StreamSpec(
         _MODSTAMP,
         _DELETED,
         _ARCHIVED,
+    ),
+    primary_key=("Id",),
+)
+
+_TITLE = Column("Title", "string", "Job title, as typed (its seniority is derived in core).")
+_PERSON = (
+    Column("FirstName", "string", "First name (personal data: kept in raw only)."),
+    Column("LastName", "string", "Last name (personal data: kept in raw only)."),
+    Column("Email", "string", "E-mail address (personal data: kept in raw only)."),
+    Column("Phone", "string", "Phone number (personal data: kept in raw only)."),
+)
+
+CONTACT = StreamSpec(
+    source=SOURCE,
+    name="contact",
+    description="Salesforce contacts: the people reps sell to, deleted ones included.",
+    columns=(
+        _id("Contact"),
+        _ref("AccountId", "Account (company) the contact works for; NULL for a private person."),
+        _TITLE,
+        *_PERSON,
+        _OWNER,
+        _CREATED,
+        _MODSTAMP,
+        _DELETED,
+    ),
+    primary_key=("Id",),
+)
+
+LEAD = StreamSpec(
+    source=SOURCE,
+    name="lead",
+    description="Salesforce leads: prospects not yet converted to an account and contact, and converted "
+    "ones (with what they became), deleted ones included.",
+    columns=(
+        _id("Lead"),
+        _TITLE,
+        *_PERSON,
+        Column("Company", "string", "Company name as the lead gave it."),
+        Column("Status", "string", "Lead status picklist."),
+        Column("IsConverted", "boolean", "Converted to an account, a contact and maybe an opportunity."),
+        _ref("ConvertedAccountId", "Account the lead became, once converted."),
+        _ref("ConvertedContactId", "Contact the lead became, once converted."),
+        _ref("ConvertedOpportunityId", "Opportunity created on conversion, if any."),
+        Column("ConvertedDate", "date", "When the lead was converted."),
+        _OWNER,
+        _CREATED,
+        _MODSTAMP,
+        _DELETED,
     ),
     primary_key=("Id",),
 )
@@ -188,8 +241,10 @@ class Extraction:
 
 EXTRACTIONS: tuple[Extraction, ...] = (
     Extraction("User", USER, has_is_deleted=False),
-    Extraction("Task", TASK, where="TaskSubtype = 'Call'"),
+    Extraction("Task", TASK),
     Extraction("Event", EVENT),
+    Extraction("Contact", CONTACT),
+    Extraction("Lead", LEAD),
     Extraction("Opportunity", OPPORTUNITY),
     Extraction("OpportunityHistory", OPPORTUNITY_HISTORY),
     Extraction("OpportunityStage", OPPORTUNITY_STAGE, has_is_deleted=False),

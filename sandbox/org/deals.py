@@ -31,15 +31,27 @@ from sandbox.org.timeline import MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE
 EUR_PER_USD = 1 / 1.08
 CUSTOM_PIPELINE_SHARE = 0.1  # of HubSpot deals
 EDITED_SHARE = 0.3  # deals whose amount or expected close changed between stage changes
+# A first meeting "at the top" (with an executive) opens a deal and wins it more often; the others
+# less, so that the org's overall rates stay near the reps' configured ones.
+EXECUTIVE_DEAL_LIFT, OTHER_DEAL_LIFT = 1.2, 0.96
+EXECUTIVE_WIN_LIFT, OTHER_WIN_LIFT = 1.8, 0.84
 
 
 def open_deals(
-    config: OrgConfig, roster: Roster, rng: np.random.Generator, end_ms: int, meetings: Meetings
+    config: OrgConfig,
+    roster: Roster,
+    rng: np.random.Generator,
+    end_ms: int,
+    meetings: Meetings,
+    executive: np.ndarray,
 ) -> tuple[Deals, StageRows]:
-    """The first held meeting with a prospect opens a deal with the meeting rep's deal rate; the deal
-    then runs its course. Deals are in creation order."""
+    """The first held meeting with a prospect opens a deal with the meeting rep's deal rate, higher when
+    the meeting's contact is an executive (`executive`: per contact); the deal then runs its course,
+    won more often when opened at the top. Deals are in creation order."""
     first = _first_held_meetings(meetings, end_ms)
-    first = first[rng.random(len(first)) < roster.deal[meetings.rep[first]]]
+    at_top = executive[meetings.contact[first]]
+    deal_rate = roster.deal[meetings.rep[first]] * np.where(at_top, EXECUTIVE_DEAL_LIFT, OTHER_DEAL_LIFT)
+    first = first[rng.random(len(first)) < np.minimum(deal_rate, 0.97)]
     created = meetings.start_ms[first] + meetings.minutes[first] * MS_PER_MINUTE
     created += rng.integers(15 * MS_PER_MINUTE, 30 * MS_PER_HOUR, len(first))
     keep = created < end_ms - MS_PER_HOUR
@@ -52,7 +64,8 @@ def open_deals(
     team_of = roster.team[rep]
     teams = [team(t) for t in range(int(roster.team.max()) + 1)]
     cycle_median = np.array([t.cycle_median_days for t in teams])[team_of]
-    won = rng.random(n) < roster.win[rep]
+    win_lift = np.where(executive[meetings.contact[first]], EXECUTIVE_WIN_LIFT, OTHER_WIN_LIFT)
+    won = rng.random(n) < np.minimum(roster.win[rep] * win_lift, 0.95)
     cycle = cycle_lengths(rng, cycle_median, won)
     currency = _currencies(config, rng, crm)
     amount = amounts(rng, np.array([t.amount_median for t in teams])[team_of])

@@ -1,5 +1,6 @@
-"""Who the prospects are: company names and domains, contact names and e-mails. Shared by both CRMs,
-so a company a migrating rep carried over has the same name in each."""
+"""Who the prospects are: company names and domains, contact names, e-mails, phone numbers and job
+titles (of each contact's seniority, drawn in the world). Shared by both CRMs, so a company a migrating
+rep carried over has the same name in each."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ import pyarrow.compute as pc
 from sandbox.org.model import Prospects
 from sandbox.org.text import (
     INDUSTRIES,
-    JOB_TITLES,
     company_names,
     join,
     person_names,
+    phone_numbers,
     pick,
     vocabulary,
 )
+from sandbox.org.titles import titles
 
 
 @dataclass(frozen=True)
@@ -31,10 +33,11 @@ class Directory:
     last_name: pa.Array
     full_name: pa.Array
     email: pa.Array
-    title: pa.Array
+    phone: pa.Array
+    title: pa.Array  # as typed: may be empty, whitespace or punctuation only
 
 
-def build_directory(rng: np.random.Generator, prospects: Prospects) -> Directory:
+def build_directory(rng: np.random.Generator, prospects: Prospects, seniority: np.ndarray) -> Directory:
     names, domains = company_names(rng, prospects.size)
     industry = pick(vocabulary(INDUSTRIES), rng.integers(0, len(INDUSTRIES), prospects.size))
     contact_prospect = np.repeat(np.arange(prospects.size), prospects.contact_count)
@@ -42,7 +45,7 @@ def build_directory(rng: np.random.Generator, prospects: Prospects) -> Directory
     first, last, slug = person_names(rng, n)
     person = pa.array(prospects.is_person[contact_prospect])
     domain = pc.if_else(person, "mail.example", pc.take(domains, pa.array(contact_prospect)))
-    titles = pick(vocabulary(JOB_TITLES), rng.integers(0, len(JOB_TITLES), n))
+    job_titles = titles(rng, seniority)
     return Directory(
         company_name=names,
         domain=domains,
@@ -52,5 +55,6 @@ def build_directory(rng: np.random.Generator, prospects: Prospects) -> Directory
         last_name=last,
         full_name=join(first, last, sep=" "),
         email=join(slug, domain, sep="@"),
-        title=titles,
+        phone=phone_numbers(rng, n),
+        title=job_titles,
     )

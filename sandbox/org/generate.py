@@ -68,12 +68,12 @@ def generate(config: OrgConfig, store: Store) -> OrgSummary:
     end_ms = to_ms(config.end)  # type: ignore[arg-type]
     start_ms = end_ms - config.days * MS_PER_DAY
     # Independent streams per step: changing how one step draws does not reshuffle the others.
-    roster_rng, world_rng, names_rng, sf_rng, hs_rng = (
-        np.random.Generator(np.random.PCG64(s)) for s in np.random.SeedSequence(config.seed).spawn(5)
+    roster_rng, world_rng, names_rng, sf_rng, hs_rng, people_rng = (
+        np.random.Generator(np.random.PCG64(s)) for s in np.random.SeedSequence(config.seed).spawn(6)
     )
     roster = build_roster(config, roster_rng, start_ms, end_ms)
-    world = build_world(config, roster, Calendar.build(start_ms, end_ms), world_rng)
-    directory = build_directory(names_rng, world.prospects)
+    world = build_world(config, roster, Calendar.build(start_ms, end_ms), world_rng, people_rng)
+    directory = build_directory(names_rng, world.prospects, world.contact_seniority)
     try:
         salesforce = write_salesforce(store, config, world, roster, directory, sf_rng)
         hubspot = write_hubspot(store, config, world, roster, directory, hs_rng)

@@ -127,3 +127,4 @@ class World:
     meetings: Meetings
     deals: Deals
     stages: StageRows
+    contact_seniority: np.ndarray  # per contact (Prospects.first_contact indexes): titles.C_LEVEL ...

@@ -34,7 +34,7 @@ _CALLS = {"salesforce": "Task", "hubspot": "calls"}
 _MEETINGS = {"salesforce": "Event", "hubspot": "meetings"}
 _DEALS = {"salesforce": "Opportunity", "hubspot": "deals"}
 _OWNED = {
-    "salesforce": ("Account", "Contact", "Task", "Event", "Opportunity"),
+    "salesforce": ("Account", "Contact", "Lead", "Task", "Event", "Opportunity"),
     "hubspot": ("companies", "contacts", "calls", "meetings", "deals"),
 }
 _EDITS = {
@@ -43,6 +43,7 @@ _EDITS = {
     "Opportunity": {"Amount": 12_500.0},
     "Account": {"Industry": "Finance"},
     "Contact": {"Title": "VP Sales"},
+    "Lead": {"Title": "Head of Procurement"},
     "calls": {"hs_call_body": "Left details with the assistant."},
     "meetings": {"hs_meeting_location": "Customer office"},
     "deals": {"amount": 12_500.0},
@@ -104,7 +105,30 @@ class Mutations:
         currency, stage (and HubSpot pipeline)."""
         return self._crm(crm).create_deal(**details)
 
+    def create_email(self, crm: str, **details: Any) -> str:
+        """A logged e-mail; details: owner, account/company, contact (Salesforce: a Contact or Lead id),
+        deal, at, subject (Salesforce: list_email for a ListEmail)."""
+        return self._crm(crm).create_email(**details)
+
+    def create_task(self, crm: str, **details: Any) -> str:
+        """A to-do; details: owner, account/company, contact, deal, subject, due, done."""
+        return self._crm(crm).create_task(**details)
+
+    def create_contact(self, crm: str, **details: Any) -> str:
+        """A person at a prospect; details: owner, account/company, first_name, last_name, title,
+        email, phone."""
+        return self._crm(crm).create_contact(**details)
+
+    def create_lead(self, **details: Any) -> str:
+        """A Salesforce Lead (HubSpot has none); details: owner, company, first_name, last_name, title,
+        email, phone, status."""
+        return self._crm("salesforce").create_lead(**details)
+
     # -- changing --------------------------------------------------------------------------------
+    def complete_task(self, crm: str, task_id: str | int) -> None:
+        """The to-do is done now."""
+        self._crm(crm).complete_task(task_id)
+
     def move_deal_stage(self, crm: str, deal_id: str | int, stage: str) -> None:
         """New stage with its probability and closed/won flags, close date when closing, history row."""
         self._crm(crm).move_deal_stage(deal_id, stage)

@@ -5,7 +5,7 @@ SystemModstamp; stage changes append OpportunityHistory rows."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -17,10 +17,10 @@ from sandbox.org.salesforce_records import FIRST_RECORD_NUMBER
 from sandbox.org.sampling import pick_id, sample_ids
 from sandbox.org.sfids import sf_number
 from sandbox.salesforce.ids import sf_id
-from sandbox.salesforce.objects import KEY_PREFIXES
+from sandbox.salesforce.objects import KEY_PREFIXES, LEAD_STATUSES
 from sandbox.store import Store
 
-OWNED_OBJECTS = ("Account", "Contact", "Task", "Event", "Opportunity")
+OWNED_OBJECTS = ("Account", "Contact", "Lead", "Task", "Event", "Opportunity")
 # Set by Salesforce itself, never by a user's edit.
 SYSTEM_FIELDS = frozenset(
     {
@@ -165,35 +165,176 @@ class SalesforceChanges:
         if duration_seconds is None:
             duration_seconds = 240 if disposition == "connected" else 20
         with self.store.write() as cur:
-            owner = self._owner(cur, owner)
+            return self._insert_task(
+                cur,
+                owner,
+                (account, contact, deal),
+                subtype="Call",
+                at=at,
+                Subject=subject,
+                Type="Call",
+                Status="Completed",
+                IsClosed=True,
+                CallDurationInSeconds=duration_seconds,
+                CallType="Outbound",
+                CallDisposition=DISPOSITIONS.get(disposition or ""),
+            )
+
+    def create_email(
+        self,
+        *,
+        owner: str | None = None,
+        account: str | None = None,
+        contact: str | None = None,
+        deal: str | None = None,
+        at: datetime | None = None,
+        subject: str = "Email: Next steps",
+        list_email: bool = False,
+    ) -> str:
+        """An e-mail logged as a Task (TaskSubtype Email, or ListEmail for a mass e-mail); `contact`
+        may be a Contact or a Lead id."""
+        with self.store.write() as cur:
+            return self._insert_task(
+                cur,
+                owner,
+                (account, contact, deal),
+                subtype="ListEmail" if list_email else "Email",
+                at=at or self.clock.now_ms(),
+                Subject=subject,
+                Type="Email",
+                Status="Completed",
+                IsClosed=True,
+            )
+
+    def create_task(
+        self,
+        *,
+        owner: str | None = None,
+        account: str | None = None,
+        contact: str | None = None,
+        deal: str | None = None,
+        subject: str = "Follow up",
+        due: date | None = None,
+        done: bool = False,
+    ) -> str:
+        """A to-do (TaskSubtype Task), open unless `done`; due in two days unless `due` is given."""
+        now = self.clock.now_ms()
+        with self.store.write() as cur:
+            return self._insert_task(
+                cur,
+                owner,
+                (account, contact, deal),
+                subtype="Task",
+                at=now if done else None,
+                ActivityDate=due or (now + timedelta(days=2)).date(),
+                Subject=subject,
+                Status="Completed" if done else "Not Started",
+                IsClosed=done,
+            )
+
+    def complete_task(self, task: str) -> None:
+        """The to-do is done now: Status Completed, IsClosed, CompletedDateTime."""
+        now = self.clock.now_ms()
+        with self.store.write() as cur:
+            row = self._one(cur, "Task", task)
+            _require(not row["IsClosed"], f"Salesforce Task {task!r} is already closed")
+            sets = {"Status": "Completed", "IsClosed": True, "CompletedDateTime": now}
+            self._stamp(cur, "Task", task, row["OwnerId"], sets)
+
+    def _insert_task(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        owner: str | None,
+        relations: tuple[str | None, str | None, str | None],
+        *,
+        subtype: str,
+        at: datetime | None,
+        **fields: Any,
+    ) -> str:
+        """A new Task of `subtype` related to (account, contact or lead, deal), done `at` (None: open)."""
+        now = self.clock.now_ms()
+        owner = self._owner(cur, owner)
+        account, contact, deal = relations
+        if contact is not None and contact.startswith(KEY_PREFIXES["Lead"]):
+            self._one(cur, "Lead", contact)  # a lead has no account or deal yet
+            account, who, what = None, contact, None
+        else:
             account, who, what = self._relations(cur, owner, account, contact, deal)
-            record_id = self._next_id(cur, "Task")
+        record_id = self._next_id(cur, "Task")
+        when = at or now
+        values = {
+            "Id": record_id,
+            "IsDeleted": False,
+            "IsArchived": False,
+            "WhoId": who,
+            "WhatId": what,
+            "AccountId": account,
+            "ActivityDate": when.date(),
+            "OwnerId": owner,
+            "Priority": "Normal",
+            "IsHighPriority": False,
+            "TaskSubtype": subtype,
+            "CompletedDateTime": at,
+            **self._audit(owner, now),
+        }
+        self._insert(cur, "Task", {**values, **fields})
+        return record_id
+
+    def create_contact(
+        self,
+        *,
+        owner: str | None = None,
+        account: str | None = None,
+        first_name: str | None = "Alex",
+        last_name: str = "Example",
+        title: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+    ) -> str:
+        """A Contact at `account` (default: one of the owner's accounts)."""
+        now = self.clock.now_ms()
+        with self.store.write() as cur:
+            owner = self._owner(cur, owner)
+            account, _, _ = self._relations(cur, owner, account, None, None)
+            record_id = self._next_id(cur, "Contact")
+            person = _person(first_name, last_name, title, email, phone)
             self._insert(
                 cur,
-                "Task",
-                {
-                    "Id": record_id,
-                    "IsDeleted": False,
-                    "IsArchived": False,
-                    "WhoId": who,
-                    "WhatId": what,
-                    "AccountId": account,
-                    "Subject": subject,
-                    "ActivityDate": at.date(),
-                    "OwnerId": owner,
-                    "Type": "Call",
-                    "Status": "Completed",
-                    "Priority": "Normal",
-                    "IsHighPriority": False,
-                    "IsClosed": True,
-                    "CallDurationInSeconds": duration_seconds,
-                    "CallType": "Outbound",
-                    "CallDisposition": DISPOSITIONS.get(disposition or ""),
-                    "TaskSubtype": "Call",
-                    "CompletedDateTime": at,
-                    **self._audit(owner, now),
-                },
+                "Contact",
+                {"Id": record_id, "IsDeleted": False, "AccountId": account, **person, "OwnerId": owner}
+                | self._audit(owner, now),
             )
+        return record_id
+
+    def create_lead(
+        self,
+        *,
+        owner: str | None = None,
+        company: str = "Example Ltd",
+        first_name: str | None = "Sam",
+        last_name: str = "Example",
+        title: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        status: str = LEAD_STATUSES[0],
+    ) -> str:
+        """An unconverted Lead."""
+        _require(status in LEAD_STATUSES, f"status must be one of {LEAD_STATUSES}, got {status!r}")
+        now = self.clock.now_ms()
+        with self.store.write() as cur:
+            owner = self._owner(cur, owner)
+            record_id = self._next_id(cur, "Lead")
+            values = {
+                "Id": record_id,
+                "IsDeleted": False,
+                **_person(first_name, last_name, title, email, phone),
+                "Company": company,
+                "Status": status,
+                "IsConverted": False,
+                "OwnerId": owner,
+                **self._audit(owner, now),
+            }
+            self._insert(cur, "Lead", values)
         return record_id
 
     def create_meeting(
@@ -425,6 +566,20 @@ class SalesforceChanges:
                 [now, now, self._integration_user(cur), ids],
             )
         return list(ids)
+
+
+def _person(
+    first_name: str | None, last_name: str, title: str | None, email: str | None, phone: str | None
+) -> dict[str, Any]:
+    """The fields Contact and Lead share about the person."""
+    return {
+        "FirstName": first_name,
+        "LastName": last_name,
+        "Name": " ".join(part for part in (first_name, last_name) if part),
+        "Title": title,
+        "Email": email,
+        "Phone": phone,
+    }
 
 
 def _stored(value: Any) -> Any:

@@ -31,18 +31,23 @@ from sandbox.org.text import (
     EMAIL_SUBJECTS,
     FOLLOWUP_MEETING_SUBJECTS,
     HOSTILE_TEXTS,
+    LIST_EMAIL_SUBJECTS,
     MEETING_LOCATIONS,
     MEETING_SUBJECTS,
     PRODUCTS,
     TASK_SUBJECTS,
+    company_names,
     join,
+    person_names,
+    phone_numbers,
     pick,
     vocabulary,
     with_overrides,
 )
 from sandbox.org.timeline import MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, MS_PER_SECOND
+from sandbox.org.titles import draw_seniority, titles
 from sandbox.salesforce.custom_fields import custom_fields
-from sandbox.salesforce.objects import KEY_PREFIXES
+from sandbox.salesforce.objects import KEY_PREFIXES, LEAD_STATUSES
 from sandbox.store import Store
 
 FIRST_RECORD_NUMBER = 1_000_000  # record numbers (inside the ids) start here for every object
@@ -69,8 +74,16 @@ _STAGE_FORECAST_NAME = vocabulary([FORECAST_NAMES[s.forecast] for s in _STAGES])
 _STAGE_CLOSED = np.array([s.is_closed for s in _STAGES])
 _STAGE_WON = np.array([s.is_won for s in _STAGES])
 
-# Task kinds.
-_CALL, _TODO, _EMAIL = range(3)
+# Task kinds (TaskSubtype Call, Task, Email, ListEmail).
+_CALL, _TODO, _EMAIL, _LIST_EMAIL = range(4)
+_FOLLOW_UPS = (_EMAIL, _LIST_EMAIL, _TODO)
+# Follow-ups logged per Salesforce call, in _FOLLOW_UPS order: about as many e-mails (one in six a
+# list e-mail) as calls, fewer to-dos.
+FOLLOW_UPS_PER_CALL = (0.8, 0.15, 0.35)
+LEAD_FOLLOW_UP_SHARE = 0.08  # of the follow-ups: to a lead not yet converted
+CONVERTED_LEAD_SHARE = 0.3  # of the contacts: came in as a lead and were converted
+QUIET_LEADS_PER_WORKED = 0.5  # unconverted leads nobody has worked yet, per lead with follow-ups
+LEAD_SOURCES = ("Web", "Trade Show", "Partner Referral", "Purchased List")
 
 
 @dataclass(frozen=True)
@@ -129,14 +142,15 @@ class _SalesforceWriter:
         contacts = self.contacts()
         opportunities, history = self.opportunities()
         tasks = self.tasks()
+        leads = self.leads(contacts, tasks)
         events = self.events()
         self.delete_some(accounts, contacts, opportunities, history, tasks, events)
         self.archive_old(tasks)
         self.archive_old(events)
         bulk_ms = self.touch_many(tasks)
         counts = {}
-        batches = [users, stages, accounts, contacts, opportunities, history, tasks, events]
-        del users, stages, accounts, contacts, opportunities, history, tasks, events
+        batches = [users, stages, accounts, contacts, leads, opportunities, history, tasks, events]
+        del users, stages, accounts, contacts, leads, opportunities, history, tasks, events
         while batches:  # free each table's columns once it is in the store
             batch = batches.pop(0)
             if "_modifier" in batch.columns:
@@ -252,11 +266,94 @@ class _SalesforceWriter:
         b["LastName"] = pc.take(self.directory.last_name, take)
         b["Name"] = pc.take(self.directory.full_name, take)
         b["Email"] = pc.take(self.directory.email, take)
-        b["Title"] = pc.take(self.directory.title, take)
+        b["Phone"] = pc.take(self.directory.phone, take)
+        b["Title"] = _salesforce_text(pc.take(self.directory.title, take))
         b["OwnerId"] = b["CreatedById"] = self.user_ref(rep + 1)
         b["CreatedDate"] = created[rows]
         b["LastModifiedDate"] = b["SystemModstamp"] = self.later(created[rows], 0.3)
         b["_modifier"] = rep + 1
+        return b
+
+    def leads(self, contacts: Batch, tasks: Batch) -> Batch:
+        """Leads: converted ones (CONVERTED_LEAD_SHARE of the contacts came in as one, converted when
+        the contact was created) and unconverted people: some worked (the tasks marked `_lead` are
+        theirs, and get their WhoId here), some not yet, a few of those deleted."""
+        rng, people = self.rng, self.directory
+        converted = np.flatnonzero(rng.random(contacts.n) < CONVERTED_LEAD_SHARE)
+        worked = np.flatnonzero(tasks["_lead"])
+        quiet = max(self.config.awkward_min, round(QUIET_LEADS_PER_WORKED * len(worked)))
+        n_converted, n_new = len(converted), len(worked) + quiet
+        became = self.contact_map.members[converted]  # directory people
+        prospect = people.contact_prospect[became]
+        converted_at = contacts["CreatedDate"][converted]
+        quiet_reps = rng.choice(np.flatnonzero(self.roster.group != HUBSPOT), quiet)
+        created = np.concatenate(
+            [
+                converted_at - rng.integers(MS_PER_DAY, 30 * MS_PER_DAY, n_converted),
+                tasks["CreatedDate"][worked] - rng.integers(MS_PER_HOUR, 20 * MS_PER_DAY, len(worked)),
+                rng.integers(self.world.start_ms, self.end_ms, quiet),
+            ]
+        )
+        owner = np.concatenate([contacts["_modifier"][converted], tasks["_owner"][worked], quiet_reps + 1])
+        status = np.concatenate(  # LEAD_STATUSES indexes
+            [
+                np.full(n_converted, 2),
+                np.full(len(worked), 1),
+                rng.choice([0, 1, 3], quiet, p=[0.6, 0.2, 0.2]),
+            ]
+        )
+        is_converted = np.arange(len(created)) < n_converted
+        became_ref = np.concatenate([became, np.full(n_new, -1)])
+        account_ref = np.concatenate([prospect, np.full(n_new, -1)])
+
+        first, last, slug = person_names(rng, n_new)
+        companies, domains = company_names(rng, n_new)
+        take = pa.array(became)
+        company = pc.if_else(
+            pa.array(self.world.prospects.is_person[prospect]),
+            pc.take(people.full_name, take),
+            pc.take(people.company_name, pa.array(prospect)),
+        )
+        columns = {
+            "FirstName": (pc.take(people.first_name, take), first),
+            "LastName": (pc.take(people.last_name, take), last),
+            "Title": (pc.take(people.title, take), titles(rng, draw_seniority(rng, n_new))),
+            "Email": (pc.take(people.email, take), join(slug, domains, sep="@")),
+            "Phone": (pc.take(people.phone, take), phone_numbers(rng, n_new)),
+            "Company": (company, companies),
+        }
+        lead_map = IdMap.by_creation(np.ones(len(created), dtype=bool), created, self.ids("Lead"))
+        rows = lead_map.members
+        n = len(rows)
+        b = Batch("salesforce.Lead", n)
+        b["Id"] = lead_map.ids
+        b["IsDeleted"] = np.zeros(n, dtype=bool)
+        for name, (old, new) in columns.items():
+            b[name] = pc.take(pa.concat_arrays([old, new]), pa.array(rows))
+        b["Name"] = join(b["FirstName"], b["LastName"], sep=" ")
+        b["Title"] = _salesforce_text(b["Title"])
+        b["Status"] = pick(vocabulary(LEAD_STATUSES), status[rows])
+        b["LeadSource"] = pick(vocabulary(LEAD_SOURCES), rng.integers(0, len(LEAD_SOURCES), n))
+        b["IsConverted"] = is_converted[rows]
+        b["ConvertedAccountId"] = self.account_map.refs(account_ref[rows])
+        b["ConvertedContactId"] = self.contact_map.refs(became_ref[rows])
+        b["ConvertedOpportunityId"] = None
+        converted_day = np.concatenate([converted_at // MS_PER_DAY, np.zeros(n_new, dtype=np.int64)])
+        b["ConvertedDate"] = Nullable(converted_day[rows], is_converted[rows])
+        b["OwnerId"] = b["CreatedById"] = self.user_ref(owner[rows])
+        b["CreatedDate"] = created[rows]
+        modified = np.concatenate([converted_at, self.later(created[n_converted:], 0.3)])
+        b["LastModifiedDate"] = b["SystemModstamp"] = modified[rows]
+        b["_modifier"] = owner[rows]
+
+        rank = lead_map.rank_of[n_converted + np.arange(len(worked))]
+        lead_of_task = np.zeros(tasks.n, dtype=np.int64)
+        lead_of_task[worked] = rank
+        tasks["WhoId"] = pc.if_else(
+            pa.array(tasks["_lead"]), pc.take(lead_map.ids, pa.array(lead_of_task)), tasks["WhoId"]
+        )
+        quiet_rows = np.flatnonzero(rows >= n_converted + len(worked))
+        self._delete(b, choose(rng, quiet_rows, self.config.awkward_count(len(quiet_rows))))
         return b
 
     def opportunities(self) -> tuple[Batch, Batch]:
@@ -360,13 +457,19 @@ class _SalesforceWriter:
         return b
 
     def tasks(self) -> Batch:
-        """Calls, plus the to-dos and e-mails reps log beside them."""
+        """Calls, and the e-mails and to-dos reps log beside them (FOLLOW_UPS_PER_CALL); a share of the
+        follow-ups go to people who are still unconverted leads (their WhoId is set by `leads`)."""
         c, rng = self.world.calls, self.rng
         calls = np.flatnonzero(c.crm == 0)
-        n_side = max(self.config.awkward_min, round(0.05 * len(calls)))
-        side = rng.choice(calls, 2 * n_side, replace=len(calls) < 2 * n_side)
+        counts = [max(self.config.awkward_min, round(rate * len(calls))) for rate in FOLLOW_UPS_PER_CALL]
+        side = rng.choice(calls, sum(counts), replace=len(calls) < sum(counts))
         source = np.concatenate([calls, side])
-        kind = np.concatenate([np.full(len(calls), _CALL), np.full(n_side, _TODO), np.full(n_side, _EMAIL)])
+        kind = np.concatenate(
+            [
+                np.full(len(calls), _CALL),
+                *(np.full(k, code) for k, code in zip(counts, _FOLLOW_UPS, strict=True)),
+            ]
+        )
         rep, at = c.rep[source], c.at_ms[source]
         later = np.minimum(at + rng.integers(10 * MS_PER_MINUTE, 2 * MS_PER_DAY, len(at)), self.end_ms - 1)
         at = np.where(kind == _CALL, at, later)
@@ -390,10 +493,14 @@ class _SalesforceWriter:
         detached[choose(rng, np.flatnonzero(is_call), self.config.awkward_count(int(is_call.sum())))] = True
 
         prospect, contact, deal = c.prospect[source], c.contact[source], c.deal[source]
-        subjects = CALL_SUBJECTS + TASK_SUBJECTS + EMAIL_SUBJECTS
-        base = np.array([0, len(CALL_SUBJECTS), len(CALL_SUBJECTS) + len(TASK_SUBJECTS)])[kind]
-        sizes = np.array([len(CALL_SUBJECTS), len(TASK_SUBJECTS), len(EMAIL_SUBJECTS)])[kind]
-        subject = pick(vocabulary(subjects), base + (rng.random(n) * sizes).astype(np.int64))
+        by_kind = (CALL_SUBJECTS, TASK_SUBJECTS, EMAIL_SUBJECTS, LIST_EMAIL_SUBJECTS)
+        sizes = np.array([len(v) for v in by_kind])
+        base = (np.cumsum(sizes) - sizes)[kind]
+        subjects = vocabulary([text for v in by_kind for text in v])
+        subject = pick(subjects, base + (rng.random(n) * sizes[kind]).astype(np.int64))
+        # Follow-ups to people still in the lead stage: no account, opportunity or contact yet.
+        to_lead = (kind != _CALL) & (rng.random(n) < LEAD_FOLLOW_UP_SHARE)
+        to_lead[choose(rng, np.flatnonzero(kind != _CALL), self.config.awkward_min)] = True
         hostile = choose(rng, np.flatnonzero(is_call), len(HOSTILE_TEXTS))
         has_notes = is_call & (rng.random(n) < 0.08)
         high = (kind == _TODO) & (rng.random(n) < 0.1)
@@ -402,13 +509,15 @@ class _SalesforceWriter:
         b["Id"] = self.ids("Task")(np.arange(n))
         b["IsDeleted"] = np.zeros(n, dtype=bool)
         b["IsArchived"] = np.zeros(n, dtype=bool)
-        self._relations(b, prospect, contact, deal, ~detached)
+        self._relations(b, prospect, contact, deal, ~detached & ~to_lead)
+        b["_lead"] = to_lead
+        b["_owner"] = rep + 1
         b["Subject"] = with_overrides(subject, hostile, HOSTILE_TEXTS)
         due = np.where(kind == _TODO, created + 2 * MS_PER_DAY, at)
         b["ActivityDate"] = self.local_days(due, rep)
         b["Description"] = pick(vocabulary(CALL_NOTES), rng.integers(0, len(CALL_NOTES), n), has_notes)
         b["OwnerId"] = b["CreatedById"] = self.user_ref(rep + 1)
-        b["Type"] = pick(vocabulary(["Call", "Other", "Email"]), kind, kind != _TODO)
+        b["Type"] = pick(vocabulary(["Call", "Other", "Email", "Email"]), kind, kind != _TODO)
         b["Status"] = pc.if_else(pa.array(todo_open), "Not Started", "Completed")
         b["Priority"] = pc.if_else(pa.array(high), "High", "Normal")
         b["IsHighPriority"] = high
@@ -418,7 +527,7 @@ class _SalesforceWriter:
         b["CallType"] = pick(vocabulary(["Outbound", "Inbound"]), c.inbound[source].astype(np.int64), is_call)
         b["CallDisposition"] = self._dispositions(outcome, is_call & ~no_disposition)
         b["CallObject"] = None
-        b["TaskSubtype"] = pick(vocabulary(["Call", "Task", "Email"]), kind)
+        b["TaskSubtype"] = pick(vocabulary(["Call", "Task", "Email", "ListEmail"]), kind)
         b["CompletedDateTime"] = Nullable(completed_at, ~no_completed)
         b["CreatedDate"] = created
         b["LastModifiedDate"] = b["SystemModstamp"] = modified
@@ -558,3 +667,8 @@ class _SalesforceWriter:
         tasks["SystemModstamp"][touched] = stamp
         tasks["_modifier"][touched] = 0
         return stamp
+
+
+def _salesforce_text(column: pa.Array) -> pa.Array:
+    """Salesforce keeps empty text as null (whitespace-only text stays as typed)."""
+    return pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)

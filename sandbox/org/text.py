@@ -66,17 +66,6 @@ INDUSTRIES = (
     "Energy",
     "Media",
 )
-JOB_TITLES = (
-    "CEO",
-    "CFO",
-    "Head of Sales",
-    "VP Operations",
-    "IT Manager",
-    "Procurement Lead",
-    "COO",
-    "Founder",
-)
-
 CALL_SUBJECTS = ("Call", "Cold call", "Follow-up call", "Discovery call", "Intro call", "Check-in call")
 MEETING_SUBJECTS = (
     "Intro meeting",
@@ -88,6 +77,11 @@ MEETING_SUBJECTS = (
 FOLLOWUP_MEETING_SUBJECTS = ("Proposal review", "Demo for the team", "Negotiation", "Contract walkthrough")
 TASK_SUBJECTS = ("Send proposal", "Follow up", "Prepare quote", "Update CRM notes")
 EMAIL_SUBJECTS = ("Email: Intro", "Email: Pricing", "Email: Next steps", "Re: Your question")
+LIST_EMAIL_SUBJECTS = (
+    "List Email: Product update",
+    "List Email: Webinar invitation",
+    "List Email: Case study",
+)
 CALL_NOTES = (
     "Spoke with the decision maker.\nInterested, send pricing.",
     "Gatekeeper; call back after 2pm.",
@@ -115,6 +109,11 @@ def join(*parts: pa.Array | str, sep: str = "") -> pa.Array:
 
 def numbers_as_text(values: np.ndarray) -> pa.Array:
     return pa.array(np.asarray(values, dtype=np.int64)).cast(pa.string())
+
+
+def phone_numbers(rng: np.random.Generator, n: int) -> pa.Array:
+    """Fictional phone numbers (the 555 range)."""
+    return join("+1 555", numbers_as_text(rng.integers(1_000_000, 9_999_999, n)), sep=" ")
 
 
 def with_overrides(column: pa.Array, rows: np.ndarray, texts: tuple[str, ...]) -> pa.Array:

@@ -1,7 +1,8 @@
 """The sales org's history, independent of any CRM.
 
 The story: reps dial prospects on workdays; a connected call books a meeting (some prospects book
-inbound); the first meeting held with a prospect opens a deal with the rep's probability; deals walk
+inbound); the first meeting held with a prospect opens a deal with the rep's probability (more often,
+and more often won, when that meeting's contact is an executive); deals walk
 through their pipeline's stages and are won or lost; while a deal is open the rep keeps calling and
 meeting the prospect. Each record is kept in the CRM its rep used at the time; a prospect exists in
 every CRM that refers to it.
@@ -24,9 +25,18 @@ from sandbox.org.deals import open_deals
 from sandbox.org.model import NEVER, NO_DEAL, Calls, Deals, Meetings, Prospects, World
 from sandbox.org.reps import BOTH, HUBSPOT, SALESFORCE, Roster
 from sandbox.org.timeline import MS_PER_DAY, MS_PER_HOUR, Calendar
+from sandbox.org.titles import draw_seniority, is_executive
 
 
-def build_world(config: OrgConfig, roster: Roster, calendar: Calendar, rng: np.random.Generator) -> World:
+def build_world(
+    config: OrgConfig,
+    roster: Roster,
+    calendar: Calendar,
+    rng: np.random.Generator,
+    people_rng: np.random.Generator,
+) -> World:
+    """The history; `people_rng` draws each contact's seniority (a stream of its own, so the people
+    can change without reshuffling the activities)."""
     end_ms = calendar.end_ms
     lo, hi = calendar.workday_bounds(roster.active_from_ms, roster.active_to_ms)
     calls_per_rep = call_budget(config, roster, calendar.workload(lo, hi), rng)
@@ -35,10 +45,11 @@ def build_world(config: OrgConfig, roster: Roster, calendar: Calendar, rng: np.r
     inbound_prospect = len(prospect_rep) + np.arange(len(inbound_rep))  # each inbound lead is new
 
     prospects = _prospects(config, roster, rng, np.concatenate([prospect_rep, inbound_rep]))
+    seniority = draw_seniority(people_rng, int(prospects.contact_count.sum()))
     calls.contact = any_contact(rng, prospects, calls.prospect)
     meetings = booked_meetings(roster, rng, end_ms, calls, inbound_rep, inbound_booked, inbound_prospect,
                                any_contact(rng, prospects, inbound_prospect))  # fmt: skip
-    deals, stages = open_deals(config, roster, rng, end_ms, meetings)
+    deals, stages = open_deals(config, roster, rng, end_ms, meetings, is_executive(seniority))
 
     budget = config.activities - len(calls.rep) - len(meetings.rep)
     more_calls, more_meetings = follow_ups(roster, rng, calendar, prospects, deals, budget)
@@ -47,7 +58,9 @@ def build_world(config: OrgConfig, roster: Roster, calendar: Calendar, rng: np.r
     _relate_to_deals(calls, calls.at_ms, deals, prospects.size)
     _relate_to_deals(meetings, meetings.start_ms, deals, prospects.size)
     _place_prospects(roster, rng, prospects, calls, meetings, deals, end_ms)
-    return World(calendar.start_ms, end_ms, roster.migration_ms, prospects, calls, meetings, deals, stages)
+    return World(
+        calendar.start_ms, end_ms, roster.migration_ms, prospects, calls, meetings, deals, stages, seniority
+    )
 
 
 def _prospects(config: OrgConfig, roster: Roster, rng: np.random.Generator, rep: np.ndarray) -> Prospects:

@@ -31,6 +31,7 @@ KEY_PREFIXES = {
     "User": "005",
     "Account": "001",
     "Contact": "003",
+    "Lead": "00Q",
     "Task": "00T",
     "Event": "00U",
     "Opportunity": "006",
@@ -141,6 +142,16 @@ ACCOUNT = SObject(
     hidden_flags=("IsDeleted",),
 )
 
+# The person a Contact or a Lead is.
+_PERSON_FIELDS = (
+    _f("FirstName", "string", "First Name", length=40),
+    _f("LastName", "string", "Last Name", nillable=False, length=80),
+    _f("Name", "string", "Full Name", nillable=False, length=121),
+    _f("Email", "email", "Email", length=80),
+    _f("Phone", "phone", "Phone", length=40),
+    _f("Title", "string", "Title", length=128),
+)
+
 CONTACT = SObject(
     "Contact",
     "Contact",
@@ -148,11 +159,35 @@ CONTACT = SObject(
         _ID,
         _IS_DELETED,
         _f("AccountId", "reference", "Account ID", reference_to=("Account",)),
-        _f("FirstName", "string", "First Name", length=40),
-        _f("LastName", "string", "Last Name", nillable=False, length=80),
-        _f("Name", "string", "Full Name", nillable=False, length=121),
-        _f("Email", "email", "Email", length=80),
-        _f("Title", "string", "Title", length=128),
+        *_PERSON_FIELDS,
+        _OWNER,
+        *_audit_fields(),
+    ),
+    hidden_flags=("IsDeleted",),
+)
+
+LEAD_STATUSES = (
+    "Open - Not Contacted",
+    "Working - Contacted",
+    "Closed - Converted",
+    "Closed - Not Converted",
+)
+
+LEAD = SObject(
+    "Lead",
+    "Lead",
+    (
+        _ID,
+        _IS_DELETED,
+        *_PERSON_FIELDS,
+        _f("Company", "string", "Company", nillable=False),
+        _f("Status", "picklist", "Status", nillable=False, picklist=LEAD_STATUSES),
+        _f("LeadSource", "picklist", "Lead Source"),
+        _f("IsConverted", "boolean", "Converted", nillable=False),
+        _f("ConvertedAccountId", "reference", "Converted Account ID", reference_to=("Account",)),
+        _f("ConvertedContactId", "reference", "Converted Contact ID", reference_to=("Contact",)),
+        _f("ConvertedOpportunityId", "reference", "Converted Opportunity ID", reference_to=("Opportunity",)),
+        _f("ConvertedDate", "date", "Converted Date"),
         _OWNER,
         *_audit_fields(),
     ),
@@ -278,7 +313,7 @@ OPPORTUNITY_STAGE = SObject(
 
 SOBJECTS: dict[str, SObject] = {
     o.name: o
-    for o in (USER, ACCOUNT, CONTACT, TASK, EVENT, OPPORTUNITY, OPPORTUNITY_HISTORY, OPPORTUNITY_STAGE)
+    for o in (USER, ACCOUNT, CONTACT, LEAD, TASK, EVENT, OPPORTUNITY, OPPORTUNITY_HISTORY, OPPORTUNITY_STAGE)
 }
 _BY_LOWER = {name.lower(): o for name, o in SOBJECTS.items()}
 

@@ -1,13 +1,14 @@
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from warehouse_toys import DEALS, EVERYTHING, STAGES, ListStream, deal, page, rows, scalar, ts
 
-from connectors.streams import Reject, Window
+from connectors.streams import Column, Reject, Window
 from models import loader
 from models.loader import MergeResult
-from models.raw import ensure_tables, sync_runs
+from models.raw import ensure_tables, spec_fingerprint, sync_runs
 from models.sync import (
     HISTORY_START,
     OVERLAP,
@@ -223,3 +224,77 @@ def test_a_run_left_running_by_a_dead_process_is_closed_by_the_next_run(engine):
     assert [r["status"] for r in recorded] == ["failed", "succeeded"]
     assert recorded[0]["error"].startswith("abandoned")
     assert stream.windows[1].start == HISTORY_START  # the abandoned window is fetched again
+
+
+# A stream whose definition changed: the same table, now documented (and extracted) with a filter.
+FILTERED = replace(DEALS, description="Toy deals, open ones only (stage <> 'closed').")
+# ... or with a column more.
+GROWN = replace(DEALS, columns=(*DEALS.columns, Column("region", "string", "Sales region.")))
+
+
+def every_window(spec):
+    """A 'toy.deals' stream of `spec` yielding one deal per window, and the windows it was asked for."""
+    return ListStream(name="toy.deals", specs=(spec,), build=lambda window: [page(spec, [deal("a", 1)])])
+
+
+def test_a_stream_whose_definition_changed_rereads_its_history_once(engine):
+    old = every_window(DEALS)
+    run_stream(engine, old, catch_up_window(engine, old, now=NOW))
+    assert loaded_until(engine, old) == NOW
+    later = NOW + timedelta(hours=6)
+    changed = every_window(FILTERED)
+    assert loaded_until(engine, changed) is None  # the loaded windows were read with another definition
+    first = catch_up_window(engine, changed, now=later)
+    assert first == Window(HISTORY_START, later)
+    run_stream(engine, changed, first)
+    assert catch_up_window(engine, changed, now=later + timedelta(hours=1)).start == later - OVERLAP
+    assert [r["fingerprint"] for r in runs(engine)] == [
+        spec_fingerprint("toy.deals", (DEALS,)),
+        spec_fingerprint("toy.deals", (FILTERED,)),
+    ]
+    assert loaded_until(engine, "toy.deals") == later  # a bare name counts every definition's runs
+
+
+def old_style_warehouse(engine) -> None:
+    """A warehouse synced by a version without fingerprints: toy.deals loaded up to NOW."""
+    ensure_tables(engine, [DEALS])
+    with engine.begin() as conn:
+        conn.execute(
+            sync_runs.insert().values(
+                run_id="old",
+                stream="toy.deals",
+                window_start=HISTORY_START,
+                window_end=NOW,
+                started_at=NOW,
+                status="succeeded",
+            )
+        )
+        conn.exec_driver_sql("ALTER TABLE raw_meta.sync_runs DROP COLUMN fingerprint")
+
+
+def test_old_runs_keep_counting_for_an_unchanged_stream(engine):
+    old_style_warehouse(engine)
+    same = every_window(DEALS)
+    assert loaded_until(engine, same) == NOW
+    window = catch_up_window(engine, same, now=NOW + timedelta(hours=1))
+    assert window.start == NOW - OVERLAP
+    run_stream(engine, same, window)  # its upgrade step stamps the old run with the definition it had
+    assert {r["run_id"]: r["fingerprint"] for r in runs(engine)}["old"] == spec_fingerprint(
+        "toy.deals", (DEALS,)
+    )
+    assert loaded_until(engine, same) == NOW + timedelta(hours=1)
+
+
+@pytest.mark.parametrize("changed", [FILTERED, GROWN], ids=["filter", "column"])
+def test_old_runs_of_a_changed_stream_do_not_count(engine, changed):
+    old_style_warehouse(engine)
+    stream = every_window(changed)
+    assert loaded_until(engine, stream) is None
+    ensure_tables(engine, [changed], stream="toy.deals")  # the upgrade: old runs get the old definition
+    assert scalar(engine, "select fingerprint from raw_meta.sync_runs") == spec_fingerprint(
+        "toy.deals", (DEALS,)
+    )
+    assert loaded_until(engine, stream) is None
+    run_stream(engine, stream, catch_up_window(engine, stream, now=NOW + timedelta(hours=1)))
+    assert stream.windows == [Window(HISTORY_START, NOW + timedelta(hours=1))]
+    assert loaded_until(engine, stream) == NOW + timedelta(hours=1)

@@ -16,9 +16,10 @@ from sandbox.sandbox import Sandbox
 
 # raw table → sandbox query giving (id, modification time, is_deleted) the way the connectors land them
 SANDBOX_TABLES = {
-    "raw_salesforce.task": """select "Id", "SystemModstamp", "IsDeleted" from salesforce."Task"
-                              where "TaskSubtype" = 'Call'""",
+    "raw_salesforce.task": 'select "Id", "SystemModstamp", "IsDeleted" from salesforce."Task"',
     "raw_salesforce.event": 'select "Id", "SystemModstamp", "IsDeleted" from salesforce."Event"',
+    "raw_salesforce.contact": 'select "Id", "SystemModstamp", "IsDeleted" from salesforce."Contact"',
+    "raw_salesforce.lead": 'select "Id", "SystemModstamp", "IsDeleted" from salesforce."Lead"',
     "raw_salesforce.opportunity": 'select "Id", "SystemModstamp", "IsDeleted" from salesforce."Opportunity"',
     **{
         f"raw_hubspot.{name}": f"""select cast(id as varchar),

@@ -21,6 +21,7 @@ from reliability_pipeline import (
 
 from connectors import hubspot, salesforce
 from models.engine import make_engine
+from models.raw import sync_runs
 from models.sync import loaded_until
 from sandbox.faults import FaultKind, FaultRule
 from sandbox.sandbox import Sandbox, SandboxConfig
@@ -138,9 +139,10 @@ def test_a_sustained_outage_fails_clearly_and_leaves_the_last_good_data_untouche
     assert loaded(warehouse) == loaded_before  # the failed streams' loaded span did not move
     assert set(before["raw_meta.sync_runs"]) <= set(after["raw_meta.sync_runs"])  # history kept
     new_runs = set(after["raw_meta.sync_runs"]) - set(before["raw_meta.sync_runs"])
-    failed_runs = {run[1]: run for run in new_runs if run[6] == "failed"}
+    column = {c.name: i for i, c in enumerate(sync_runs.columns)}
+    failed_runs = {run[column["stream"]]: run for run in new_runs if run[column["status"]] == "failed"}
     assert set(failed_runs) == set(HUBSPOT_OBJECT_STREAMS)
-    assert all("RetriesExhausted" in run[-1] for run in failed_runs.values())
+    assert all("RetriesExhausted" in run[column["error"]] for run in failed_runs.values())
 
     recovered = run_pipeline(box, warehouse, reporting_file, instance)
     assert recovered.success, recovered.failures

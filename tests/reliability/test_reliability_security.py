@@ -28,9 +28,11 @@ import pytest
 
 from connectors.hubspot.config import HubSpotConfig as HubSpotClientConfig
 from connectors.hubspot.errors import AuthenticationError as HubSpotAuthenticationError
+from connectors.hubspot.specs import CATALOG as HUBSPOT_CATALOG
 from connectors.hubspot.streams import streams as hubspot_streams
 from connectors.salesforce import SyncSettings
 from connectors.salesforce.errors import AuthenticationError as SalesforceAuthenticationError
+from connectors.salesforce.specs import CATALOG as SALESFORCE_CATALOG
 from connectors.sources import open_sources
 from models.engine import make_engine
 from models.reporting import ReportingConfig, ReportingConfigError, reporting_config_from_env, write_config
@@ -44,6 +46,7 @@ from sandbox.salesforce.app import SalesforceConfig
 from sandbox.salesforce.auth import SalesforceCredentials
 from sandbox.sandbox import Sandbox, SandboxConfig
 
+STREAMS = (*SALESFORCE_CATALOG, *HUBSPOT_CATALOG)  # every stream of both connectors
 ROOT = Path(__file__).resolve().parents[2]
 BAROMETER = Path(sys.executable).with_name("barometer")
 TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
@@ -177,12 +180,16 @@ def cli_runs(box, tmp_path_factory) -> CliRuns:
     return CliRuns(home, warehouse, first, second, (session_secret, HUBSPOT_TOKEN, PG_PASSWORD))
 
 
-def text_cells(path: Path) -> str:
-    """Every value of every text, JSON and list column of every table of a DuckDB file, as text."""
+def text_cells(path: Path, *, schemas: str = "%") -> str:
+    """Every value of every text, JSON and list column of every table of a DuckDB file (of the schemas
+    whose name is LIKE `schemas`; a leading '!' negates), as text."""
+    negate, pattern = schemas.startswith("!"), schemas.removeprefix("!")
     with duckdb.connect(str(path), read_only=True) as db:
         columns = db.execute(
             "select schema_name, table_name, column_name from duckdb_columns() "
-            "where data_type in ('VARCHAR', 'JSON') or data_type like '%[]' or data_type like 'STRUCT%'"
+            "where (data_type in ('VARCHAR', 'JSON') or data_type like '%[]' or data_type like 'STRUCT%') "
+            f"and schema_name {'not ' if negate else ''}like ?",
+            [pattern],
         ).fetchall()
         parts = []
         for schema, table, column in columns:
@@ -239,6 +246,35 @@ def test_credentials_appear_nowhere(cli_runs):
             assert secret not in text, place
         for path in files:  # raw bytes: DuckDB files, SQLite storage, compute logs, Parquet, manifests
             assert secret.encode() not in path.read_bytes(), path
+
+
+PERSONAL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+1 555 \d{7}")  # e-mail addresses, phone numbers
+
+
+def test_prospects_personal_data_stays_in_raw(box, cli_runs):
+    """The e-mails and phone numbers of Salesforce contacts and leads land in the raw tables (for
+    whoever must reach them) and nowhere else: not in core, marts, the published copy or any log."""
+    people = box.store.cursor().execute(
+        'select "Email", "Phone" from salesforce."Contact" '
+        'union all select "Email", "Phone" from salesforce."Lead"'
+    )
+    personal = {value for row in people.fetchall() for value in row if value}
+    assert set(PERSONAL.findall(text_cells(cli_runs.warehouse, schemas="raw_salesforce"))) & personal
+    serving = cli_runs.warehouse.parent / "serving"
+    with duckdb.connect() as db:
+        parquet = "\n".join(
+            str(db.execute("select * from read_parquet(?)", [str(p)]).fetchall())
+            for p in serving.rglob("*.parquet")
+        )
+    places = {
+        "warehouse outside raw": text_cells(cli_runs.warehouse, schemas="!raw_%"),
+        "published snapshot": text_cells(serving / "barometer.duckdb"),
+        "published Parquet": parquet,
+        "output": cli_runs.first.stdout + cli_runs.first.stderr,
+        "Dagster runs and event log": dagster_records(cli_runs.home),
+    }
+    for place, text in places.items():
+        assert not set(PERSONAL.findall(text)) & personal, place
 
 
 def test_hostile_text_is_stored_verbatim_from_raw_to_the_published_marts(box, cli_runs):
@@ -393,7 +429,7 @@ def test_login_flows_with_expiring_sessions_leave_no_secret_in_logs_or_the_wareh
         box.faults.clear()
         session.close()
     engine.dispose()
-    assert len(reports) == 11
+    assert len(reports) == len(STREAMS)
     assert box.faults.injected > 0
     stored = text_cells(path)
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())

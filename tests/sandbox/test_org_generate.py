@@ -455,13 +455,16 @@ def test_hubspot_stage_history_has_consecutive_repeats(store):
 
 SF_REFERENCES = [
     ("Task", "OwnerId", "User"),
-    ("Task", "WhoId", "Contact"),
+    ("Task", "WhoId", "Contact|Lead"),
     ("Task", "AccountId", "Account"),
     ("Event", "OwnerId", "User"),
     ("Event", "WhoId", "Contact"),
     ("Event", "AccountId", "Account"),
     ("Contact", "AccountId", "Account"),
     ("Contact", "OwnerId", "User"),
+    ("Lead", "ConvertedAccountId", "Account"),
+    ("Lead", "ConvertedContactId", "Contact"),
+    ("Lead", "OwnerId", "User"),
     ("Account", "OwnerId", "User"),
     ("Opportunity", "AccountId", "Account"),
     ("Opportunity", "ContactId", "Contact"),
@@ -478,10 +481,12 @@ SF_REFERENCES = [
 
 @pytest.mark.parametrize(("table", "column", "target"), SF_REFERENCES)
 def test_salesforce_references_resolve(store, table, column, target):
+    """`target` names the object referred to ('Contact|Lead': either)."""
+    ids = " UNION ALL ".join(f'SELECT Id FROM salesforce."{name}"' for name in target.split("|"))
     dangling = scalar(
         store,
         f"""SELECT count(*) FROM salesforce."{table}" t
-            WHERE t."{column}" IS NOT NULL AND t."{column}" NOT IN (SELECT Id FROM salesforce."{target}")""",
+            WHERE t."{column}" IS NOT NULL AND t."{column}" NOT IN ({ids})""",
     )
     assert dangling == 0
 

@@ -130,6 +130,79 @@ def test_salesforce_call_is_a_new_task_with_the_next_id(org):
     assert task["CreatedById"] == task["LastModifiedById"] == task["OwnerId"]
 
 
+@pytest.mark.parametrize(
+    ("kind", "subtype", "closed"),
+    [("email", "Email", True), ("list_email", "ListEmail", True), ("task", "Task", False)],
+)
+def test_salesforce_follow_ups_are_tasks_of_their_subtype(org, kind, subtype, closed):
+    store, clock, mutations = org
+    contact = scalar(store, 'SELECT min(Id) FROM salesforce."Contact" WHERE NOT IsDeleted')
+    if kind == "task":
+        task_id = mutations.create_task("salesforce", contact=contact, subject="Send the proposal")
+    else:
+        task_id = mutations.create_email("salesforce", contact=contact, list_email=kind == "list_email")
+    task = table(store, 'salesforce."Task"', "Id")[task_id]
+    assert (task["TaskSubtype"], task["IsClosed"], task["WhoId"]) == (subtype, closed, contact)
+    assert task["AccountId"] == scalar(
+        store, 'SELECT AccountId FROM salesforce."Contact" WHERE Id = ?', contact
+    )
+    now = clock.now_ms()
+    assert task["CompletedDateTime"] == (now if closed else None)
+    assert task["CallDisposition"] is None
+    assert task["CallDurationInSeconds"] is None
+
+
+def test_a_salesforce_to_do_is_completed_later(org):
+    store, clock, mutations = org
+    task_id = mutations.create_task("salesforce")
+    clock.advance(timedelta(hours=3))
+    mutations.complete_task("salesforce", task_id)
+    task = table(store, 'salesforce."Task"', "Id")[task_id]
+    now = clock.now_ms()
+    assert (task["Status"], task["IsClosed"], task["CompletedDateTime"], task["SystemModstamp"]) == (
+        "Completed",
+        True,
+        now,
+        now,
+    )
+    with pytest.raises(ValueError, match="already closed"):
+        mutations.complete_task("salesforce", task_id)
+
+
+def test_salesforce_contact_and_lead_are_created_and_retitled(org):
+    store, clock, mutations = org
+    contact = mutations.create_contact(
+        "salesforce", first_name="Ana", last_name="Ruiz", title="Jefa de Ventas"
+    )
+    lead = mutations.create_lead(company="Nova GmbH", last_name="Weber", title="Geschäftsführer")
+    assert lead.startswith(KEY_PREFIXES["Lead"])
+    rows = table(store, 'salesforce."Lead"', "Id")[lead]
+    assert (rows["Name"], rows["Company"], rows["IsConverted"], rows["Status"]) == (
+        "Sam Weber",
+        "Nova GmbH",
+        False,
+        "Open - Not Contacted",
+    )
+    email = mutations.create_email("salesforce", contact=lead)
+    task = table(store, 'salesforce."Task"', "Id")[email]
+    assert (task["WhoId"], task["AccountId"], task["WhatId"]) == (lead, None, None)
+    clock.advance(timedelta(minutes=5))
+    mutations.update("salesforce", "Contact", contact, {"Title": "Directora Comercial"})
+    mutations.update("salesforce", "Lead", lead, {"Title": ""})
+    assert table(store, 'salesforce."Contact"', "Id")[contact]["Title"] == "Directora Comercial"
+    assert table(store, 'salesforce."Lead"', "Id")[lead]["Title"] is None  # empty text is null
+    mutations.delete("salesforce", "Lead", lead)
+    deleted = table(store, 'salesforce."Lead"', "Id")[lead]
+    assert deleted["IsDeleted"]
+    assert deleted["SystemModstamp"] == clock.now_ms()
+
+
+def test_a_follow_up_to_an_unknown_lead_is_refused(org):
+    _, _, mutations = org
+    with pytest.raises(ValueError, match="Lead"):
+        mutations.create_email("salesforce", contact=sf_id(KEY_PREFIXES["Lead"], 99_999_999))
+
+
 def test_salesforce_call_on_a_deal_refers_to_the_opportunity(org):
     store, _, mutations = org
     deal = open_sf_opportunity(store)

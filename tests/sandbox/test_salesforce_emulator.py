@@ -159,7 +159,7 @@ def test_sessions_expire_after_the_configured_lifetime():
 
 
 @pytest.mark.parametrize(
-    "sobject", ["Task", "Event", "Opportunity", "OpportunityHistory", "Account", "Contact"]
+    "sobject", ["Task", "Event", "Opportunity", "OpportunityHistory", "Account", "Contact", "Lead"]
 )
 def test_paging_totals_equal_the_generated_counts(sandbox, sf, sobject):
     hidden = {"Task": "IsDeleted OR IsArchived", "Event": "IsDeleted OR IsArchived"}.get(sobject, "IsDeleted")
@@ -319,6 +319,26 @@ def test_describe_lists_fields_with_types(sf):
     assert "Call" in [v["value"] for v in fields["TaskSubtype"]["picklistValues"]]
     assert fields["SystemModstamp"]["type"] == "datetime"
     assert sf.Opportunity.describe()["keyPrefix"] == "006"
+
+
+def test_leads_are_served_with_what_they_became(sandbox, sf):
+    fields = {f["name"]: f for f in sf.Lead.describe()["fields"]}
+    assert sf.Lead.describe()["keyPrefix"] == "00Q"
+    assert fields["ConvertedContactId"]["referenceTo"] == ["Contact"]
+    assert fields["Phone"]["type"] == "phone"
+    converted = sf.query_all(
+        "SELECT Id, ConvertedAccountId, ConvertedContactId, ConvertedDate, Status FROM Lead "
+        "WHERE IsConverted = true"
+    )["records"]
+    assert converted
+    assert all(r["ConvertedContactId"].startswith("003") and r["ConvertedDate"] for r in converted)
+    assert {r["Status"] for r in converted} == {"Closed - Converted"}
+    pages = list(sf.bulk2.Lead.query_all("SELECT Id, Title, Email, IsDeleted FROM Lead", wait=0.05))
+    rows = [row for page in pages for row in csv.DictReader(io.StringIO(page))]
+    assert len(rows) == store_count(sandbox, 'SELECT count(*) FROM salesforce."Lead"')
+    assert {r["IsDeleted"] for r in rows} == {"true", "false"}
+    who = sf.query_all("SELECT WhoId FROM Task WHERE WhoId != null")["records"]
+    assert any(r["WhoId"].startswith("00Q") for r in who)  # follow-ups to unconverted leads
 
 
 def test_bulk2_query_returns_every_record_in_csv_pages(sandbox, sf):

@@ -22,19 +22,22 @@ from salesforce_helpers import (
 )
 
 from connectors.salesforce import SPECS, stream, streams
-from connectors.salesforce.specs import EXTRACTIONS
+from connectors.salesforce.specs import EXTRACTIONS, TASK, Extraction
+from connectors.salesforce.streams import SalesforceStream
 from connectors.streams import RAW, Window
+from models.engine import make_engine
+from models.sync import HISTORY_START, OVERLAP, catch_up_window, loaded_until, run_stream
 
 STREAM_NAMES = [e.stream_name for e in EXTRACTIONS]
 BULK = replace(FAST, bulk_threshold=500, bulk_max_records=1_500, page_rows=700)
 
 
 def shared_stamp(sandbox) -> tuple[datetime, int]:
-    """The SystemModstamp most call Tasks share, and how many share it."""
+    """The SystemModstamp most Tasks share, and how many share it."""
     stamp, count = (
         sandbox.store.cursor()
         .execute(
-            """SELECT "SystemModstamp", count(*) FROM salesforce."Task" WHERE "TaskSubtype" = 'Call'
+            """SELECT "SystemModstamp", count(*) FROM salesforce."Task"
                GROUP BY ALL ORDER BY 2 DESC LIMIT 1"""
         )
         .fetchone()
@@ -47,6 +50,8 @@ def test_streams_declare_their_tables():
         "user",
         "task",
         "event",
+        "contact",
+        "lead",
         "opportunity",
         "opportunity_history",
         "opportunity_stage",
@@ -66,7 +71,7 @@ def test_a_full_window_yields_exactly_the_stores_rows(sandbox, client, name):
     rows = page_rows(pages)
     assert sum(len(p.rejects) for p in pages) == 0
     assert all(p.rows.schema == extraction.spec.schema for p in pages)
-    assert all(p.rows.num_rows <= 2_000 for p in pages)
+    assert all(p.rows.num_rows <= FAST.page_rows for p in pages)  # REST pages hold 2,000; Bulk pages more
     expected = store_rows(sandbox, extraction)
     assert expected.num_rows > 0
     assert_same_rows(own_columns(rows, extraction), expected)
@@ -163,7 +168,7 @@ def test_every_request_is_attributed_to_a_page(sandbox, open_client):
     total = sum(p.api_calls for s in streams(client) for p in s.pages(EVERYTHING))
     assert total == sandbox.requests.count("salesforce.*") == client.requests
     # login, limits, one describe and one query per stream, query_more per further REST page
-    assert sandbox.requests.count("salesforce.describe") == 6
+    assert sandbox.requests.count("salesforce.describe") == len(EXTRACTIONS)
     assert sandbox.requests.count("salesforce.limits") == 1
 
 
@@ -188,10 +193,11 @@ def test_bulk_lands_the_same_rows_as_rest(sandbox, open_client):
 
 
 def test_a_large_window_needs_fewer_calls_over_bulk(sandbox, open_client):
-    # Pages of 500 make the test org's ~5,600 calls a large window (12 REST pages).
-    rest = open_client(settings=replace(FAST, rest_batch_size=500))
+    # Pages of 500 make the test org's ~12,900 Tasks a large window (26 REST pages).
+    small_pages = replace(FAST, rest_batch_size=500)
+    rest = open_client(settings=replace(small_pages, bulk_threshold=100_000))
     # The emulator's jobs complete after 0.05 s: a first poll after 0.06 s finds the job done.
-    bulk = open_client(settings=replace(rest.settings, bulk_threshold=1_000, bulk_poll_seconds=0.06))
+    bulk = open_client(settings=replace(small_pages, bulk_threshold=1_000, bulk_poll_seconds=0.06))
     sandbox.requests.clear()
     rest_rows = page_rows(stream(rest, "salesforce.task").pages(EVERYTHING))
     rest_calls = sandbox.requests.count("salesforce.query*")
@@ -280,7 +286,7 @@ def test_incremental_windows_carry_the_changes(sandbox, client):
         )
     # A handful of changes: one query per stream, nothing else (describe is cached).
     assert calls == dict.fromkeys(calls, 1)
-    assert sandbox.requests.count("salesforce.*") == 6
+    assert sandbox.requests.count("salesforce.*") == len(EXTRACTIONS)
 
     tasks = {r["Id"]: r for r in got["salesforce.task"].to_pylist()}
     assert tasks[call]["OwnerId"] == owner
@@ -307,3 +313,38 @@ def test_a_caller_may_stop_after_any_page(open_client, settings):
     pages.close()  # the page fetched ahead is settled; its calls are still counted
     assert first.api_calls + second.api_calls + client.take_api_calls() == client.requests
     assert page_rows(stream(client, "salesforce.user").pages(EVERYTHING)).num_rows > 0
+
+
+def test_a_warehouse_synced_for_calls_only_reads_the_task_history_again(sandbox, client, tmp_path):
+    """The previous version's Task stream read calls only (no IsClosed) and recorded no fingerprint:
+    its loaded windows must not hide the e-mails and to-dos from the current stream."""
+    calls_only = replace(
+        TASK,
+        description="Salesforce calls: Tasks with TaskSubtype = 'Call', deleted and archived ones included.",
+        columns=tuple(c for c in TASK.columns if c.name != "IsClosed"),
+    )
+    engine = make_engine(tmp_path / "warehouse.duckdb")
+    now = utc(sandbox.clock.now) + timedelta(milliseconds=1)
+    old = SalesforceStream(client, Extraction("Task", calls_only, where="TaskSubtype = 'Call'"))
+    run_stream(engine, old, Window(HISTORY_START, now))
+    with engine.begin() as conn:  # as the previous version left it
+        conn.exec_driver_sql("ALTER TABLE raw_meta.sync_runs DROP COLUMN fingerprint")
+    current = stream(client, "salesforce.task")
+    assert loaded_until(engine, current) is None
+    assert loaded_until(engine, "salesforce.task") == now  # by name alone, the old window counts
+    window = catch_up_window(engine, current, now=now)
+    assert window.start == HISTORY_START
+    run_stream(engine, current, window)
+    with engine.connect() as conn:
+        landed = dict(
+            conn.exec_driver_sql('SELECT "TaskSubtype", count(*) FROM raw_salesforce.task GROUP BY ALL').all()
+        )
+    stored = dict(
+        sandbox.store.cursor()
+        .execute('SELECT TaskSubtype, count(*) FROM salesforce."Task" GROUP BY ALL')
+        .fetchall()
+    )
+    assert landed == stored
+    assert set(landed) == {"Call", "Email", "ListEmail", "Task"}
+    assert catch_up_window(engine, current, now=now).start == now - OVERLAP  # re-read once only
+    engine.dispose()
