@@ -35,7 +35,7 @@ _MEETINGS = {"salesforce": "Event", "hubspot": "meetings"}
 _DEALS = {"salesforce": "Opportunity", "hubspot": "deals"}
 _OWNED = {
     "salesforce": ("Account", "Contact", "Task", "Event", "Opportunity"),
-    "hubspot": ("companies", "contacts", "calls", "meetings", "deals"),
+    "hubspot": ("companies", "contacts", "calls", "meetings", "deals", "emails", "tasks"),
 }
 _EDITS = {
     "Task": {"Subject": "Call back requested"},
@@ -48,6 +48,8 @@ _EDITS = {
     "deals": {"amount": 12_500.0},
     "companies": {"industry": "Finance"},
     "contacts": {"jobtitle": "VP Sales"},
+    "emails": {"hs_email_subject": "Re: Pricing"},
+    "tasks": {"hs_task_priority": "HIGH"},
 }
 _KINDS = (
     "create_call",
@@ -104,10 +106,29 @@ class Mutations:
         currency, stage (and HubSpot pipeline)."""
         return self._crm(crm).create_deal(**details)
 
+    def create_contact(self, crm: str, **details: Any) -> str:
+        """A contact; details: owner, account/company, names, email, job title, phone (and HubSpot
+        lifecycle stage)."""
+        return self._crm(crm).create_contact(**details)
+
+    def create_email(self, crm: str, **details: Any) -> str:
+        """A logged e-mail; details: owner, account/company, contact, deal, subject, at (and HubSpot
+        direction and status)."""
+        return self._crm(crm).create_email(**details)
+
+    def create_task(self, crm: str, **details: Any) -> str:
+        """An open task; details: owner, account/company, contact, deal, subject, due (and HubSpot
+        task type and priority)."""
+        return self._crm(crm).create_task(**details)
+
     # -- changing --------------------------------------------------------------------------------
     def move_deal_stage(self, crm: str, deal_id: str | int, stage: str) -> None:
         """New stage with its probability and closed/won flags, close date when closing, history row."""
         self._crm(crm).move_deal_stage(deal_id, stage)
+
+    def complete_task(self, crm: str, task_id: str | int) -> None:
+        """Mark an open task completed now."""
+        self._crm(crm).complete_task(task_id)
 
     def reassign_owner(self, crm: str, obj: str, record_id: str | int, owner_id: str | int) -> None:
         self._crm(crm).reassign_owner(obj, record_id, owner_id)
