@@ -466,10 +466,12 @@ class HubSpotChanges:
         protected = {"hs_object_id", hobject.created_property, hobject.modified_property}
         if obj == "deals":  # these follow the stage: change them with move_deal_stage
             protected |= {"dealstage", "pipeline", "hs_is_closed", "hs_is_closed_won"}
-        if obj == "tasks":  # these go together: complete a task with complete_task
-            protected |= {"hs_task_completion_date"}
         for name in properties:
             _require(hobject.prop(name) is not None, f"HubSpot {obj} has no property {name!r}")
+            _require(
+                (obj, name) != ("tasks", "hs_task_completion_date"),
+                "a task's completion date goes with its status: complete a task with complete_task",
+            )
             _require(name not in protected, f"HubSpot sets {obj}.{name} itself; it cannot be updated")
         _require(bool(properties), "update needs at least one property")
         with self.store.write() as cur:
