@@ -20,6 +20,9 @@ STREAMS = {
     "hubspot.calls",
     "hubspot.meetings",
     "hubspot.deals",
+    "hubspot.contacts",
+    "hubspot.emails",
+    "hubspot.tasks",
 }
 
 
@@ -58,11 +61,11 @@ def test_api_calls_are_itemised_against_their_minimum(result):
         assert stream["unexpected_calls"] == {}, name
         fixed = sum(stream["fixed_calls"].values())
         assert stream["total"] == stream["record_calls"] + sum(stream["child_calls"].values()) + fixed, name
-    for name in ("hubspot.calls", "hubspot.meetings", "hubspot.deals"):
+    for name in ("hubspot.calls", "hubspot.meetings", "hubspot.deals", "hubspot.contacts", "hubspot.emails"):
         assert calls["streams"][name]["child_minimum"] > 0  # associations are read per record
     total = calls["total"]
     assert total["fixed_calls"]["describe (once per object)"] == 6
-    assert total["fixed_calls"]["property list (once per object)"] == 3
+    assert total["fixed_calls"]["property list (once per object)"] == 6
     assert total["record_calls"] >= total["minimum"]
 
 
