@@ -1,5 +1,6 @@
-"""The HubSpot CRM connector: owners, deal pipelines, calls, meetings and deals (with their dealstage
-history and associations), read through hubspot-api-client into typed pages.
+"""The HubSpot CRM connector: owners, deal pipelines, calls, meetings, deals (with their dealstage
+history), contacts, e-mails and tasks, with their associations, read through hubspot-api-client into
+typed pages.
 
     from connectors.hubspot import config_from_env, streams
     config = config_from_env()  # None when HUBSPOT_ACCESS_TOKEN is unset: skip HubSpot (NOT_CONFIGURED)
