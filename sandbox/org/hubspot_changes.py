@@ -288,26 +288,13 @@ class HubSpotChanges:
             f"status must be one of {hs.EMAIL_STATUSES} or None, got {status!r}",
         )
         now = self.clock.now_ms()
-        with self.store.write() as cur:
-            owner = self._owner(cur, owner)
-            company, contact, deal = self._relations(cur, owner, company, contact, deal)
-            record_id = self._next_id(cur, "emails")
-            self._insert(
-                cur,
-                "emails",
-                record_id,
-                {
-                    "hs_timestamp": at or now,
-                    "hs_email_subject": subject,
-                    "hs_email_direction": direction,
-                    "hs_email_status": status,
-                    "hubspot_owner_id": owner,
-                    "hs_createdate": now,
-                    "hs_lastmodifieddate": now,
-                },
-            )
-            self._associate_all(cur, "emails", record_id, company, contact, deal)
-        return str(record_id)
+        properties = {
+            "hs_timestamp": at or now,
+            "hs_email_subject": subject,
+            "hs_email_direction": direction,
+            "hs_email_status": status,
+        }
+        return self._create_follow_up("emails", properties, owner, company, contact, deal)
 
     def create_task(
         self,
@@ -328,33 +315,29 @@ class HubSpotChanges:
             f"priority must be one of {hs.TASK_PRIORITIES} or None, got {priority!r}",
         )
         now = self.clock.now_ms()
+        properties = {
+            "hs_timestamp": due or now + timedelta(days=2),
+            "hs_task_subject": subject,
+            "hs_task_status": "NOT_STARTED",
+            "hs_task_type": task_type,
+            "hs_task_priority": priority,
+        }
+        return self._create_follow_up("tasks", properties, owner, company, contact, deal)
+
+    def _create_follow_up(
+        self, kind: str, properties: Mapping[str, Any], owner: Any, company: Any, contact: Any, deal: Any
+    ) -> str:
+        """An e-mail or task created now by `owner`, associated with its company, contact and deal."""
+        now = self.clock.now_ms()
         with self.store.write() as cur:
             owner = self._owner(cur, owner)
             company, contact, deal = self._relations(cur, owner, company, contact, deal)
-            record_id = self._next_id(cur, "tasks")
-            self._insert(
-                cur,
-                "tasks",
-                record_id,
-                {
-                    "hs_timestamp": due or now + timedelta(days=2),
-                    "hs_task_subject": subject,
-                    "hs_task_status": "NOT_STARTED",
-                    "hs_task_type": task_type,
-                    "hs_task_priority": priority,
-                    "hubspot_owner_id": owner,
-                    "hs_createdate": now,
-                    "hs_lastmodifieddate": now,
-                },
-            )
-            self._associate_all(cur, "tasks", record_id, company, contact, deal)
+            record_id = self._next_id(cur, kind)
+            stamps = {"hubspot_owner_id": owner, "hs_createdate": now, "hs_lastmodifieddate": now}
+            self._insert(cur, kind, record_id, {**properties, **stamps})
+            for to_type, to_id in (("companies", company), ("contacts", contact), ("deals", deal)):
+                self._associate(cur, kind, record_id, to_type, to_id)
         return str(record_id)
-
-    def _associate_all(
-        self, cur: duckdb.DuckDBPyConnection, kind: str, record_id: int, company: Any, contact: Any, deal: Any
-    ) -> None:
-        for to_type, to_id in (("companies", company), ("contacts", contact), ("deals", deal)):
-            self._associate(cur, kind, record_id, to_type, to_id)
 
     def create_deal(
         self,
