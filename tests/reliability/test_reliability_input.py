@@ -35,8 +35,10 @@ from bad_input import (
 from pipeline_helpers import sandbox_environment
 
 from connectors import hubspot
+from connectors.hubspot import specs as hubspot_specs
 from connectors.hubspot.errors import RetriesExhausted
 from connectors.salesforce import SyncSettings
+from connectors.salesforce import specs as salesforce_specs
 from connectors.salesforce.errors import RetriesExhausted as SalesforceRetriesExhausted
 from connectors.salesforce.mapping import map_csv, read_bulk_csv
 from connectors.salesforce.specs import OPPORTUNITY as OPPORTUNITY_SPEC
@@ -136,7 +138,7 @@ def test_the_sync_finishes_and_builds_everything(bad_sync):
 
 def test_every_run_reconciles_and_counts_every_record_served(box, bad_sync):
     runs = query(bad_sync, "select stream, status, fetched, loaded, rejected from raw_meta.sync_runs")
-    assert len(runs) == 11  # one per stream
+    assert len(runs) == len(salesforce_specs.CATALOG) + len(hubspot_specs.CATALOG)  # one per stream
     assert {status for _, status, *_ in runs} == {"succeeded"}
     assert [r for r in runs if r[2] != r[3] + r[4]] == []
     for table, sql in STORE_IDS.items():
@@ -208,6 +210,9 @@ def test_a_warning_check_reports_the_rejects_of_each_run(bad_sync):
         "raw_hubspot/owners",
         "raw_hubspot/deal_pipelines",
         "raw_hubspot/meetings",
+        "raw_hubspot/contacts",
+        "raw_hubspot/emails",
+        "raw_hubspot/tasks",
     }
 
 
@@ -223,7 +228,7 @@ def test_loaded_oddities_fail_the_checks_that_judge_them(bad_sync):
     assert not stages.passed
     assert {s["stage"] for s in stages.metadata["sample"]} == {"Stage Nobody Mapped", "no_such_stage"}
     reconciled = [c for (_, name), c in found.items() if name == "fetched_equals_loaded_plus_rejected"]
-    assert len(reconciled) == 11  # one per stream
+    assert len(reconciled) == len(salesforce_specs.CATALOG) + len(hubspot_specs.CATALOG)  # one per stream
     assert [c.asset for c in reconciled if not c.passed] == []
 
 

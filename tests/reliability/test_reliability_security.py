@@ -26,10 +26,12 @@ import dagster as dg
 import duckdb
 import pytest
 
+from connectors.hubspot import specs as hubspot_specs
 from connectors.hubspot.config import HubSpotConfig as HubSpotClientConfig
 from connectors.hubspot.errors import AuthenticationError as HubSpotAuthenticationError
 from connectors.hubspot.streams import streams as hubspot_streams
 from connectors.salesforce import SyncSettings
+from connectors.salesforce import specs as salesforce_specs
 from connectors.salesforce.errors import AuthenticationError as SalesforceAuthenticationError
 from connectors.sources import open_sources
 from models.engine import make_engine
@@ -393,7 +395,7 @@ def test_login_flows_with_expiring_sessions_leave_no_secret_in_logs_or_the_wareh
         box.faults.clear()
         session.close()
     engine.dispose()
-    assert len(reports) == 11
+    assert len(reports) == len(salesforce_specs.CATALOG) + len(hubspot_specs.CATALOG)
     assert box.faults.injected > 0
     stored = text_cells(path)
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
