@@ -135,7 +135,8 @@ class FollowUps:
         ids = hs.EMAILS.first_id + np.arange(n)
         incoming = direction == 1
         rep_mail = self._rep_emails(a.rep[source])
-        contact_mail = pc.take(self.w.directory.email, pa.array(np.maximum(a.contact[source], 0)))
+        contact = a.contact[source]
+        contact_mail = pc.take(self.w.directory.email, pa.array(np.maximum(contact, 0), mask=contact < 0))
         status = pick(_SENT_STATUSES, rng.choice(3, n, p=_SENT_STATUS_WEIGHTS), ~incoming)
         status = pc.if_else(pa.array(scheduled), "SCHEDULED", status)
         subject = pick(vocabulary(EMAIL_SUBJECTS), rng.integers(0, len(EMAIL_SUBJECTS), n))
@@ -226,8 +227,9 @@ class FollowUps:
 
     def activity_contacts(self, contacts: Batch) -> None:
         """Calls and meetings with more of the prospect's contacts than the one they were logged with
-        (8 % of calls, 40 % of meetings when the prospect has them), and one held meeting with three
-        contacts of whom exactly one is an executive (their HubSpot titles set to SHOWCASE_TITLES)."""
+        (8 % of calls, 40 % of meetings when the prospect has them), and one meeting (a held one, with
+        a HubSpot-only company, where there is one) with three contacts of whom exactly one is an
+        executive (their HubSpot titles set to SHOWCASE_TITLES)."""
         world = self.w.world
         for kind, records, members, share in (
             ("calls", world.calls, self.w.call_members, 0.08),
