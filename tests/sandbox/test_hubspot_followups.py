@@ -166,6 +166,27 @@ def test_follow_ups_belong_to_their_contact_company_and_deal(store, obj):
     )
 
 
+def test_email_addresses_are_the_reps_and_the_contacts(store):
+    wrong = rows(
+        store,
+        """WITH e AS (
+               SELECT id, hubspot_owner_id, hs_email_direction = 'INCOMING_EMAIL' AS reply,
+                      CASE WHEN reply THEN hs_email_from_email ELSE hs_email_to_email END AS prospect,
+                      CASE WHEN reply THEN hs_email_to_email ELSE hs_email_from_email END AS rep
+               FROM hubspot."emails")
+           SELECT count(*) FILTER (WHERE c.email IS DISTINCT FROM e.prospect),
+                  count(*) FILTER (WHERE o.email IS DISTINCT FROM e.rep),
+                  count(*)
+           FROM e
+           JOIN hubspot.associations a
+             ON a.from_type = 'emails' AND a.from_id = e.id AND a.to_type = 'contacts'
+           JOIN hubspot."contacts" c ON c.id = a.to_id
+           JOIN hubspot.owners o ON CAST(o.id AS VARCHAR) = e.hubspot_owner_id""",
+    )
+    assert wrong[0][:2] == (0, 0)
+    assert wrong[0][2] > 0.9 * store.count('hubspot."emails"')
+
+
 def test_calls_and_meetings_have_one_to_three_contacts(store):
     for obj in ("calls", "meetings"):
         sizes = dict(
