@@ -40,6 +40,9 @@ TABLES = {
     "hubspot.calls": ("hubspot", "calls"),
     "hubspot.meetings": ("hubspot", "meetings"),
     "hubspot.deals": ("hubspot", "deals"),
+    "hubspot.contacts": ("hubspot", "contacts"),
+    "hubspot.emails": ("hubspot", "emails"),
+    "hubspot.tasks": ("hubspot", "tasks"),
 }
 # (resource name, sobject, endpoint, fixed condition)
 SALESFORCE_OBJECTS = (
@@ -56,6 +59,9 @@ HUBSPOT_OBJECTS = {
     "calls": ("companies", "contacts", "deals"),
     "meetings": ("companies", "contacts", "deals"),
     "deals": ("companies", "contacts"),
+    "contacts": ("companies",),
+    "emails": ("companies", "contacts", "deals"),
+    "tasks": ("companies", "contacts", "deals"),
 }
 AFTER_CURSOR = {"type": "cursor", "cursor_path": "paging.next.after", "cursor_param": "after"}
 
@@ -79,7 +85,7 @@ def salesforce_fields(credentials: Mapping[str, str]) -> dict[str, list[str]]:
 
 
 def hubspot_properties(credentials: Mapping[str, str]) -> dict[str, list[str]]:
-    """Every property of calls, meetings and deals (what Barometer's streams request)."""
+    """Every property of each CRM object (what Barometer's streams request)."""
     headers = {"Authorization": f"Bearer {credentials['HUBSPOT_ACCESS_TOKEN']}"}
     properties = {}
     for object_type in HUBSPOT_OBJECTS:

@@ -80,10 +80,13 @@ SANDBOX_COUNTS = {
     "hubspot.calls": 'select count(*) from hubspot."calls"',
     "hubspot.meetings": 'select count(*) from hubspot."meetings"',
     "hubspot.deals": 'select count(*) from hubspot."deals"',
+    "hubspot.contacts": 'select count(*) from hubspot."contacts"',
+    "hubspot.emails": 'select count(*) from hubspot."emails"',
+    "hubspot.tasks": 'select count(*) from hubspot."tasks"',
 }
 ARCHIVED_COUNTS = {
     f"hubspot.{name}": f'select count(*) from hubspot."{name}" where archived'
-    for name in ("calls", "meetings", "deals")
+    for name in ("calls", "meetings", "deals", "contacts", "emails", "tasks")
 }
 # The objects Barometer's streams read, by the names sandbox mutations use.
 SYNCED_OBJECTS = {
@@ -93,6 +96,9 @@ SYNCED_OBJECTS = {
     ("hubspot", "calls"),
     ("hubspot", "meetings"),
     ("hubspot", "deals"),
+    ("hubspot", "contacts"),
+    ("hubspot", "emails"),
+    ("hubspot", "tasks"),
 }
 
 

@@ -46,7 +46,7 @@ def _serve(activities: int, real_limits: bool, commands, answers) -> None:
         cur = box.store.cursor()
         sizes = {
             name: cur.execute(f'SELECT count(*) FROM hubspot."{name}"').fetchone()[0]
-            for name in ("calls", "meetings", "deals")
+            for name in ("calls", "meetings", "deals", "contacts", "emails", "tasks")
         }
         answers.put((box.credentials(), sizes, round(time.perf_counter() - started, 1)))
         while (command := commands.get()) != "stop":

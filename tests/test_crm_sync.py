@@ -41,6 +41,9 @@ HUBSPOT_TABLES = {
         ("calls", "hs_lastmodifieddate"),
         ("meetings", "hs_lastmodifieddate"),
         ("deals", "hs_lastmodifieddate"),
+        ("contacts", "lastmodifieddate"),
+        ("emails", "hs_lastmodifieddate"),
+        ("tasks", "hs_lastmodifieddate"),
     )
 }
 

@@ -1,5 +1,6 @@
-"""The HubSpot CRM connector: owners, deal pipelines, calls, meetings and deals (with their dealstage
-history and associations), read through hubspot-api-client into typed pages.
+"""The HubSpot CRM connector: owners, deal pipelines, calls, meetings, deals (with their dealstage
+history), contacts, e-mails and tasks, with their associations, read through hubspot-api-client into
+typed pages.
 
     from connectors.hubspot import config_from_env, streams
     config = config_from_env()  # None when HUBSPOT_ACCESS_TOKEN is unset: skip HubSpot (NOT_CONFIGURED)
@@ -31,13 +32,19 @@ from connectors.hubspot.errors import (
 from connectors.hubspot.specs import (
     CALL_ASSOCIATIONS,
     CALLS,
+    CONTACT_ASSOCIATIONS,
+    CONTACTS,
     DEAL_ASSOCIATIONS,
     DEAL_PIPELINES,
     DEAL_STAGE_HISTORY,
     DEALS,
+    EMAIL_ASSOCIATIONS,
+    EMAILS,
     MEETING_ASSOCIATIONS,
     MEETINGS,
     OWNERS,
+    TASK_ASSOCIATIONS,
+    TASKS,
 )
 from connectors.hubspot.streams import CrmObjectStream, DealPipelinesStream, OwnersStream, streams
 
@@ -49,14 +56,20 @@ NOT_CONFIGURED = (
 __all__ = [
     "CALLS",
     "CALL_ASSOCIATIONS",
+    "CONTACTS",
+    "CONTACT_ASSOCIATIONS",
     "DEALS",
     "DEAL_ASSOCIATIONS",
     "DEAL_PIPELINES",
     "DEAL_STAGE_HISTORY",
+    "EMAILS",
+    "EMAIL_ASSOCIATIONS",
     "MEETINGS",
     "MEETING_ASSOCIATIONS",
     "NOT_CONFIGURED",
     "OWNERS",
+    "TASKS",
+    "TASK_ASSOCIATIONS",
     "AuthenticationError",
     "ConfigurationError",
     "CrmObjectStream",

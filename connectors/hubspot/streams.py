@@ -7,6 +7,9 @@
 | hubspot.calls | calls, call_associations | calls modified in the window, calls archived in it |
 | hubspot.meetings | meetings, meeting_associations | the same for meetings |
 | hubspot.deals | deals, deal_stage_history, deal_associations | the same for deals, with dealstage history |
+| hubspot.contacts | contacts, contact_associations | the same for contacts (cursor: lastmodifieddate) |
+| hubspot.emails | emails, email_associations | the same for e-mails |
+| hubspot.tasks | tasks, task_associations | the same for tasks |
 
 A CRM-object stream first lists the archived records (HubSpot never bumps hs_lastmodifieddate on
 archive) and yields those archived within the window as `_is_deleted` rows dated by archivedAt,
@@ -125,7 +128,7 @@ class DealPipelinesStream(_Stream):
 
 
 class CrmObjectStream(_Stream):
-    """Calls, meetings or deals modified (or archived) within a window, with their child tables."""
+    """One CRM object's records modified (or archived) within a window, with their child tables."""
 
     def __init__(self, obj: CrmObject, config: HubSpotConfig) -> None:
         super().__init__(config)

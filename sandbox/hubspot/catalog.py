@@ -26,8 +26,18 @@ SINGULAR = {
     "deals": "deal",
     "companies": "company",
     "contacts": "contact",
+    "emails": "email",
+    "tasks": "task",
 }
-OBJECT_TYPE_IDS = {"contacts": "0-1", "companies": "0-2", "deals": "0-3", "meetings": "0-47", "calls": "0-48"}
+OBJECT_TYPE_IDS = {
+    "contacts": "0-1",
+    "companies": "0-2",
+    "deals": "0-3",
+    "tasks": "0-27",
+    "meetings": "0-47",
+    "calls": "0-48",
+    "emails": "0-49",
+}
 
 _ALIASES: dict[str, str] = {}
 for _name in HOBJECTS:

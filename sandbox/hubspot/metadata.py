@@ -8,7 +8,17 @@ import duckdb
 
 from sandbox.hubspot.errors import not_found
 from sandbox.hubspot.formats import format_probability, iso_sql
-from sandbox.hubspot.objects import CALL_DISPOSITIONS, MEETING_OUTCOMES, HObject, HProperty
+from sandbox.hubspot.objects import (
+    CALL_DISPOSITIONS,
+    EMAIL_STATUSES,
+    LIFECYCLE_STAGES,
+    MEETING_OUTCOMES,
+    TASK_PRIORITIES,
+    TASK_STATUSES,
+    TASK_TYPES,
+    HObject,
+    HProperty,
+)
 
 # -- owners ------------------------------------------------------------------------------------
 
@@ -111,6 +121,8 @@ _GROUPS = {
     "deals": "dealinformation",
     "companies": "companyinformation",
     "contacts": "contactinformation",
+    "emails": "emailinformation",
+    "tasks": "taskinformation",
 }
 _READ_ONLY = frozenset({"hs_object_id", "hs_createdate", "hs_lastmodifieddate", "lastmodifieddate"})
 _CALCULATED = frozenset({"hs_is_closed", "hs_is_closed_won", "hs_lastmodifieddate", "lastmodifieddate"})
@@ -137,6 +149,16 @@ _STATIC_OPTIONS: dict[str, list[tuple[str, str]]] = {
     "hs_meeting_outcome": [(v.replace("_", " ").title(), v) for v in MEETING_OUTCOMES],
     "deal_currency_code": [("US Dollar", "USD"), ("Euro", "EUR"), ("British Pound", "GBP")],
     "dealtype": [("New Business", "newbusiness"), ("Existing Business", "existingbusiness")],
+    "hs_email_direction": [
+        ("Sent by owner", "EMAIL"),
+        ("Reply from contact", "INCOMING_EMAIL"),
+        ("Forwarded", "FORWARDED_EMAIL"),
+    ],
+    "hs_email_status": [(v.title(), v) for v in EMAIL_STATUSES],
+    "hs_task_status": [(v.replace("_", " ").title(), v) for v in TASK_STATUSES],
+    "hs_task_type": [(v.title(), v) for v in TASK_TYPES],
+    "hs_task_priority": [(v.title(), v) for v in TASK_PRIORITIES],
+    "lifecyclestage": [(v.title(), v) for v in LIFECYCLE_STAGES],
 }
 
 

@@ -165,6 +165,8 @@ CONTACTS = HObject(
         _p("lastname", "string", "Last Name"),
         _p("email", "string", "Email"),
         _p("jobtitle", "string", "Job Title"),
+        _p("phone", "string", "Phone Number"),
+        _p("lifecyclestage", "enumeration", "Lifecycle Stage", "radio"),
         _p("associatedcompanyid", "number", "Primary Associated Company ID"),
         _p("hubspot_owner_id", "enumeration", "Contact owner", "select"),
         _p("createdate", "datetime", "Create Date"),
@@ -177,7 +179,51 @@ CONTACTS = HObject(
     first_id=41_000_000_001,
 )
 
-HOBJECTS: dict[str, HObject] = {o.name: o for o in (CALLS, MEETINGS, DEALS, COMPANIES, CONTACTS)}
+EMAILS = HObject(
+    "emails",
+    (
+        _p("hs_timestamp", "datetime", "Activity date"),
+        _p("hs_email_subject", "string", "Email subject"),
+        _p("hs_email_text", "string", "Email body", "textarea"),
+        _p("hs_email_direction", "enumeration", "Email direction", "select"),
+        _p("hs_email_status", "enumeration", "Email send status", "select"),
+        _p("hs_email_from_email", "string", "From email"),
+        _p("hs_email_to_email", "string", "To email"),
+        _OWNER,
+        _p("hs_createdate", "datetime", "Create date"),
+        _p("hs_lastmodifieddate", "datetime", "Last modified date"),
+        _OBJECT_ID,
+    ),
+    default_properties=("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
+    created_property="hs_createdate",
+    modified_property="hs_lastmodifieddate",
+    first_id=61_000_000_001,
+)
+
+TASKS = HObject(
+    "tasks",
+    (
+        _p("hs_timestamp", "datetime", "Due date"),
+        _p("hs_task_subject", "string", "Task Title"),
+        _p("hs_task_body", "string", "Notes", "html"),
+        _p("hs_task_status", "enumeration", "Task Status", "select"),
+        _p("hs_task_completion_date", "datetime", "Completed at"),
+        _p("hs_task_type", "enumeration", "Task Type", "select"),
+        _p("hs_task_priority", "enumeration", "Priority", "select"),
+        _OWNER,
+        _p("hs_createdate", "datetime", "Create date"),
+        _p("hs_lastmodifieddate", "datetime", "Last modified date"),
+        _OBJECT_ID,
+    ),
+    default_properties=("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
+    created_property="hs_createdate",
+    modified_property="hs_lastmodifieddate",
+    first_id=71_000_000_001,
+)
+
+HOBJECTS: dict[str, HObject] = {
+    o.name: o for o in (CALLS, MEETINGS, DEALS, COMPANIES, CONTACTS, EMAILS, TASKS)
+}
 
 # HUBSPOT_DEFINED association type ids, (from, to) -> typeId, and v3 association type names.
 ASSOCIATION_TYPES: dict[tuple[str, str], tuple[int, str]] = {
@@ -199,6 +245,18 @@ ASSOCIATION_TYPES: dict[tuple[str, str], tuple[int, str]] = {
     ("companies", "meetings"): (187, "company_to_meeting_event"),
     ("meetings", "deals"): (212, "meeting_event_to_deal"),
     ("deals", "meetings"): (211, "deal_to_meeting_event"),
+    ("emails", "contacts"): (198, "email_to_contact"),
+    ("contacts", "emails"): (197, "contact_to_email"),
+    ("emails", "companies"): (186, "email_to_company"),
+    ("companies", "emails"): (185, "company_to_email"),
+    ("emails", "deals"): (210, "email_to_deal"),
+    ("deals", "emails"): (209, "deal_to_email"),
+    ("tasks", "contacts"): (204, "task_to_contact"),
+    ("contacts", "tasks"): (203, "contact_to_task"),
+    ("tasks", "companies"): (192, "task_to_company"),
+    ("companies", "tasks"): (191, "company_to_task"),
+    ("tasks", "deals"): (216, "task_to_deal"),
+    ("deals", "tasks"): (215, "deal_to_task"),
 }
 
 # The default call dispositions (GUID -> label), as every HubSpot portal has them.
@@ -212,6 +270,21 @@ CALL_DISPOSITIONS = {
 }
 
 MEETING_OUTCOMES = ("SCHEDULED", "COMPLETED", "RESCHEDULED", "NO_SHOW", "CANCELED")
+EMAIL_DIRECTIONS = ("EMAIL", "INCOMING_EMAIL", "FORWARDED_EMAIL")
+EMAIL_STATUSES = ("BOUNCED", "FAILED", "SCHEDULED", "SENDING", "SENT")
+TASK_STATUSES = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "COMPLETED", "DEFERRED")
+TASK_TYPES = ("TODO", "CALL", "EMAIL")
+TASK_PRIORITIES = ("NONE", "LOW", "MEDIUM", "HIGH")
+LIFECYCLE_STAGES = (
+    "subscriber",
+    "lead",
+    "marketingqualifiedlead",
+    "salesqualifiedlead",
+    "opportunity",
+    "customer",
+    "evangelist",
+    "other",
+)
 
 
 def table_ddl(obj: HObject) -> str:

@@ -221,6 +221,124 @@ class HubSpotChanges:
                 self._associate(cur, "meetings", record_id, to_type, to_id)
         return str(record_id)
 
+    def create_contact(
+        self,
+        *,
+        owner: int | str | None = None,
+        company: int | str | None = None,
+        first_name: str | None = "Alex",
+        last_name: str | None = "Example",
+        email: str | None = None,
+        job_title: str | None = None,
+        phone: str | None = None,
+        lifecycle_stage: str | None = "lead",
+    ) -> str:
+        """A contact created now, associated with `company` (none: a person without a company)."""
+        _require(
+            lifecycle_stage is None or lifecycle_stage in hs.LIFECYCLE_STAGES,
+            f"lifecycle_stage must be one of {hs.LIFECYCLE_STAGES} or None, got {lifecycle_stage!r}",
+        )
+        now = self.clock.now_ms()
+        with self.store.write() as cur:
+            owner = self._owner(cur, owner)
+            company = None if company is None else int(company)
+            if company is not None:
+                self._one(cur, "companies", company)
+            record_id = self._next_id(cur, "contacts")
+            self._insert(
+                cur,
+                "contacts",
+                record_id,
+                {
+                    "firstname": first_name,
+                    "lastname": last_name,
+                    "email": email,
+                    "jobtitle": job_title,
+                    "phone": phone,
+                    "lifecyclestage": lifecycle_stage,
+                    "associatedcompanyid": None if company is None else float(company),
+                    "hubspot_owner_id": owner,
+                    "createdate": now,
+                    "lastmodifieddate": now,
+                },
+            )
+            self._associate(cur, "contacts", record_id, "companies", company)
+        return str(record_id)
+
+    def create_email(
+        self,
+        *,
+        owner: int | str | None = None,
+        company: int | str | None = None,
+        contact: int | str | None = None,
+        deal: int | str | None = None,
+        direction: str = "EMAIL",
+        status: str | None = "SENT",
+        subject: str = "Following up",
+        at: datetime | None = None,
+    ) -> str:
+        """An e-mail logged now (sent at `at`, default now); direction EMAIL (sent by the rep),
+        INCOMING_EMAIL or FORWARDED_EMAIL."""
+        _require(
+            direction in hs.EMAIL_DIRECTIONS,
+            f"direction must be one of {hs.EMAIL_DIRECTIONS}, got {direction!r}",
+        )
+        _require(
+            status is None or status in hs.EMAIL_STATUSES,
+            f"status must be one of {hs.EMAIL_STATUSES} or None, got {status!r}",
+        )
+        now = self.clock.now_ms()
+        properties = {
+            "hs_timestamp": at or now,
+            "hs_email_subject": subject,
+            "hs_email_direction": direction,
+            "hs_email_status": status,
+        }
+        return self._create_follow_up("emails", properties, owner, company, contact, deal)
+
+    def create_task(
+        self,
+        *,
+        owner: int | str | None = None,
+        company: int | str | None = None,
+        contact: int | str | None = None,
+        deal: int | str | None = None,
+        subject: str = "Follow up",
+        due: datetime | None = None,
+        task_type: str = "TODO",
+        priority: str | None = None,
+    ) -> str:
+        """An open task (NOT_STARTED) created now, due at `due` (default: in two days)."""
+        _require(task_type in hs.TASK_TYPES, f"task_type must be one of {hs.TASK_TYPES}, got {task_type!r}")
+        _require(
+            priority is None or priority in hs.TASK_PRIORITIES,
+            f"priority must be one of {hs.TASK_PRIORITIES} or None, got {priority!r}",
+        )
+        now = self.clock.now_ms()
+        properties = {
+            "hs_timestamp": due or now + timedelta(days=2),
+            "hs_task_subject": subject,
+            "hs_task_status": "NOT_STARTED",
+            "hs_task_type": task_type,
+            "hs_task_priority": priority,
+        }
+        return self._create_follow_up("tasks", properties, owner, company, contact, deal)
+
+    def _create_follow_up(
+        self, kind: str, properties: Mapping[str, Any], owner: Any, company: Any, contact: Any, deal: Any
+    ) -> str:
+        """An e-mail or task created now by `owner`, associated with its company, contact and deal."""
+        now = self.clock.now_ms()
+        with self.store.write() as cur:
+            owner = self._owner(cur, owner)
+            company, contact, deal = self._relations(cur, owner, company, contact, deal)
+            record_id = self._next_id(cur, kind)
+            stamps = {"hubspot_owner_id": owner, "hs_createdate": now, "hs_lastmodifieddate": now}
+            self._insert(cur, kind, record_id, {**properties, **stamps})
+            for to_type, to_id in (("companies", company), ("contacts", contact), ("deals", deal)):
+                self._associate(cur, kind, record_id, to_type, to_id)
+        return str(record_id)
+
     def create_deal(
         self,
         *,
@@ -309,6 +427,17 @@ class HubSpotChanges:
             self._set(cur, "deals", int(deal), sets)
             self._stage_history(cur, int(deal), stage, row["hubspot_owner_id"], now)
 
+    def complete_task(self, task: int | str) -> None:
+        """COMPLETED now (hs_task_completion_date); completing a completed task is refused."""
+        with self.store.write() as cur:
+            row = self._one(cur, "tasks", task)
+            _require(not row["archived"], f"HubSpot task {task} is archived; restore it first")
+            _require(row["hs_task_status"] != "COMPLETED", f"HubSpot task {task} is already completed")
+            now = self.clock.now_ms()
+            self._set(
+                cur, "tasks", int(task), {"hs_task_status": "COMPLETED", "hs_task_completion_date": now}
+            )
+
     def reassign_owner(self, obj: str, record_id: int | str, owner: int | str) -> None:
         self._object(obj)
         with self.store.write() as cur:
@@ -322,6 +451,10 @@ class HubSpotChanges:
             protected |= {"dealstage", "pipeline", "hs_is_closed", "hs_is_closed_won"}
         for name in properties:
             _require(hobject.prop(name) is not None, f"HubSpot {obj} has no property {name!r}")
+            _require(
+                (obj, name) != ("tasks", "hs_task_completion_date"),
+                "a task's completion date goes with its status: complete a task with complete_task",
+            )
             _require(name not in protected, f"HubSpot sets {obj}.{name} itself; it cannot be updated")
         _require(bool(properties), "update needs at least one property")
         with self.store.write() as cur:

@@ -1,6 +1,6 @@
-"""The org as HubSpot records: owners, companies, contacts, calls, meetings and deals in the store's
-`hubspot` schema, with associations in both directions, the dealstage property history and the deal
-pipelines, plus the awkward cases real portals have."""
+"""The org as HubSpot records: owners, companies, contacts, calls, meetings, deals, e-mails and tasks
+(`hubspot_followups`) in the store's `hubspot` schema, with associations in both directions, the
+dealstage property history and the deal pipelines, plus the awkward cases real portals have."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sandbox.hubspot import objects as hs
 from sandbox.org import model as w
 from sandbox.org.config import OrgConfig
 from sandbox.org.directory import Directory
+from sandbox.org.hubspot_followups import FollowUps
 from sandbox.org.idmap import IdMap, choose, moments_after, run_ends
 from sandbox.org.loading import Batch, Nullable, insert_batch
 from sandbox.org.reps import SALESFORCE, Roster, team
@@ -113,9 +114,17 @@ class _HubSpotWriter:
         for batch in (companies, contacts, deals, calls, meetings):
             self.archive_some(batch)
         bulk_ms = self.touch_many(calls)
+        # drawn last, so the records above are the same with or without them
+        follow_ups = FollowUps(self)
+        emails, tasks = follow_ups.emails(), follow_ups.tasks()
+        for batch in (emails, tasks):
+            self.archive_some(batch)
+        follow_ups.contact_details(contacts)
+        follow_ups.activity_contacts(contacts)
         counts = {}
-        batches = [owners, companies, contacts, deals, calls, meetings, history, self.pipeline_stages()]
-        del owners, companies, contacts, deals, calls, meetings, history
+        batches = [owners, companies, contacts, deals, calls, meetings, emails, tasks, history]
+        batches.append(self.pipeline_stages())
+        del owners, companies, contacts, deals, calls, meetings, emails, tasks, history
         while batches:  # free each table's columns once it is in the store
             batch = batches.pop(0)
             counts[batch.table] = insert_batch(store, batch)
@@ -277,6 +286,7 @@ class _HubSpotWriter:
         members = np.flatnonzero(c.crm == 1)
         created = np.minimum(c.at_ms + rng.integers(5, 180, len(c.at_ms)) * MS_PER_SECOND, self.end_ms - 1)
         members = members[np.argsort(created[members], kind="stable")]
+        self.call_members = members
         n = len(members)
         ids = hs.CALLS.first_id + np.arange(n)
         outcome = c.outcome[members]
@@ -319,6 +329,7 @@ class _HubSpotWriter:
         m, rng = self.world.meetings, self.rng
         members = np.flatnonzero(m.crm == 1)
         members = members[np.argsort(m.booked_ms[members], kind="stable")]
+        self.meeting_members = members
         n = len(members)
         ids = hs.MEETINGS.first_id + np.arange(n)
         start, outcome = m.start_ms[members], m.outcome[members]

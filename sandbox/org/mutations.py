@@ -35,7 +35,7 @@ _MEETINGS = {"salesforce": "Event", "hubspot": "meetings"}
 _DEALS = {"salesforce": "Opportunity", "hubspot": "deals"}
 _OWNED = {
     "salesforce": ("Account", "Contact", "Lead", "Task", "Event", "Opportunity"),
-    "hubspot": ("companies", "contacts", "calls", "meetings", "deals"),
+    "hubspot": ("companies", "contacts", "calls", "meetings", "deals", "emails", "tasks"),
 }
 _EDITS = {
     "Task": {"Subject": "Call back requested"},
@@ -49,6 +49,8 @@ _EDITS = {
     "deals": {"amount": 12_500.0},
     "companies": {"industry": "Finance"},
     "contacts": {"jobtitle": "VP Sales"},
+    "emails": {"hs_email_subject": "Re: Pricing"},
+    "tasks": {"hs_task_priority": "HIGH"},
 }
 _KINDS = (
     "create_call",
@@ -107,16 +109,17 @@ class Mutations:
 
     def create_email(self, crm: str, **details: Any) -> str:
         """A logged e-mail; details: owner, account/company, contact (Salesforce: a Contact or Lead id),
-        deal, at, subject (Salesforce: list_email for a ListEmail)."""
+        deal, at, subject (Salesforce: list_email for a ListEmail; HubSpot: direction and status)."""
         return self._crm(crm).create_email(**details)
 
     def create_task(self, crm: str, **details: Any) -> str:
-        """A to-do; details: owner, account/company, contact, deal, subject, due, done."""
+        """A to-do; details: owner, account/company, contact, deal, subject, due (Salesforce: done; HubSpot:
+        task type and priority)."""
         return self._crm(crm).create_task(**details)
 
     def create_contact(self, crm: str, **details: Any) -> str:
         """A person at a prospect; details: owner, account/company, first_name, last_name, title,
-        email, phone."""
+        email, phone (HubSpot: lifecycle stage)."""
         return self._crm(crm).create_contact(**details)
 
     def create_lead(self, **details: Any) -> str:

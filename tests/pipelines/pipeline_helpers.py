@@ -27,6 +27,16 @@ SANDBOX_TABLES = {
                                    from hubspot."{name}" """
         for name in ("calls", "meetings", "deals")
     },
+    **{
+        f"raw_hubspot.{name}": f"""select cast(id as varchar),
+                                   case when archived then archived_at else {modified} end, archived
+                                   from hubspot."{name}" """
+        for name, modified in (
+            ("contacts", "lastmodifieddate"),
+            ("emails", "hs_lastmodifieddate"),
+            ("tasks", "hs_lastmodifieddate"),
+        )
+    },
 }
 WAREHOUSE_ID = {"raw_salesforce": '"Id"', "raw_hubspot": "cast(id as varchar)"}
 

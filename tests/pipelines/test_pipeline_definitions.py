@@ -36,6 +36,12 @@ HUBSPOT_SPECS = (
     hubspot.DEALS,
     hubspot.DEAL_STAGE_HISTORY,
     hubspot.DEAL_ASSOCIATIONS,
+    hubspot.CONTACTS,
+    hubspot.CONTACT_ASSOCIATIONS,
+    hubspot.EMAILS,
+    hubspot.EMAIL_ASSOCIATIONS,
+    hubspot.TASKS,
+    hubspot.TASK_ASSOCIATIONS,
 )
 SETTINGS = PipelineSettings(start_date=date(2026, 1, 1))
 

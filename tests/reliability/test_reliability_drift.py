@@ -51,6 +51,27 @@ TOUCHED = {
         "hs_lastmodifieddate",
         "deal_kind = 'newbusiness'",
     ),
+    "raw_hubspot.contacts": (
+        "hubspot.contacts",
+        "id",
+        "not archived",
+        "lastmodifieddate",
+        "jobtitle = 'CTO'",
+    ),
+    "raw_hubspot.emails": (
+        "hubspot.emails",
+        "id",
+        "not archived",
+        "hs_lastmodifieddate",
+        "hs_email_text = 'Hi'",
+    ),
+    "raw_hubspot.tasks": (
+        "hubspot.tasks",
+        "id",
+        "not archived",
+        "hs_lastmodifieddate",
+        "drift_queue = 'Renewals'",
+    ),
 }
 
 
@@ -84,6 +105,9 @@ def drift_the_schemas(box: Sandbox) -> None:
     hubspot.remove_property("calls", "hs_call_disposition")
     hubspot.remove_property("deals", "dealtype")
     hubspot.add_property("deals", "deal_kind", "enumeration", "Deal kind")
+    hubspot.remove_property("contacts", "lifecyclestage")
+    hubspot.remove_property("emails", "hs_email_status")
+    hubspot.add_property("tasks", "drift_queue", "string", "Queue")
 
 
 def touch_records(box: Sandbox) -> dict[str, list[str]]:
@@ -179,6 +203,17 @@ def test_a_renamed_field_is_a_removed_one_plus_an_added_one(drift):
     assert set(map(tuple, deals.values())) == {(None, "newbusiness")}
     assert any("describe lists no ForecastCategoryName" in m for m in drift.warnings)
     assert any("hubspot.deals: the portal has no property dealtype" in m for m in drift.warnings)
+
+
+def test_contacts_emails_and_tasks_drift_like_the_other_objects(drift):
+    contacts = values(drift, "raw_hubspot.contacts", "[lifecyclestage, jobtitle]")
+    assert set(map(tuple, contacts.values())) == {(None, "CTO")}
+    assert set(values(drift, "raw_hubspot.emails", "hs_email_status").values()) == {None}
+    assert set(values(drift, "raw_hubspot.tasks", "_raw->'properties'->>'drift_queue'").values()) == {
+        "Renewals"
+    }
+    for stream, prop in (("contacts", "lifecyclestage"), ("emails", "hs_email_status")):
+        assert any(f"hubspot.{stream}: the portal has no property {prop}" in m for m in drift.warnings)
 
 
 def test_the_second_sync_read_the_changed_records_and_the_tables_kept_their_columns(drift):

@@ -20,6 +20,7 @@ from reliability_pipeline import (
 )
 
 from connectors import hubspot, salesforce
+from connectors.hubspot import settings as hubspot_settings
 from models.engine import make_engine
 from models.raw import sync_runs
 from models.sync import loaded_until
@@ -37,7 +38,7 @@ FAULT_SEED = 5
 NO_EXPIRY = tuple(kind for kind in FaultKind if kind is not FaultKind.EXPIRED_SESSION)
 FIRST_CALLS = ("salesforce.*", "hubspot.owners.*", "hubspot.pipelines.*", "hubspot.properties.*")
 DATA_CALLS = ("hubspot.objects.*", "hubspot.associations.*")
-HUBSPOT_OBJECT_STREAMS = ("hubspot.calls", "hubspot.meetings", "hubspot.deals")
+HUBSPOT_OBJECT_STREAMS = tuple(f"hubspot.{obj.object_type}" for obj in hubspot_settings.CRM_OBJECTS)
 
 
 def fault_rules(rate: float) -> list[FaultRule]:

@@ -1,0 +1,137 @@
+"""Prospects' personal data (HubSpot contacts' names, e-mail addresses and phone numbers, and the
+addresses on logged e-mails) lands in the raw tables and goes nowhere else: not in the logs, not in any
+other schema of the warehouse, not in the published snapshot or Parquet files."""
+
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from pipeline_helpers import sandbox_environment
+
+from pipelines.definitions import build_definitions
+from pipelines.resources import ReportingResource, WarehouseResource
+from pipelines.runs import catch_up
+from pipelines.settings import PipelineSettings
+from sandbox.org.config import OrgConfig
+from sandbox.sandbox import Sandbox, SandboxConfig
+
+MIDNIGHT = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+ORG = OrgConfig(seed=8, reps=6, teams=2, days=30, end=MIDNIGHT - timedelta(days=1), activities=1_000)
+SETTINGS = PipelineSettings(start_date=(MIDNIGHT - timedelta(days=2)).date())
+
+
+@pytest.fixture(scope="module")
+def box():
+    with Sandbox(SandboxConfig(org=ORG)) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def personal_data(box) -> set[str]:
+    """Every prospect e-mail address and phone number, and every full name that no rep also has and
+    no deal is named after (a deal with a person named in it is deal data, which core carries)."""
+    cur = box.store.cursor()
+    reps = {
+        " ".join(filter(None, row))
+        for row in cur.execute('SELECT "firstName", "lastName" FROM hubspot.owners').fetchall()
+    }
+    deal_names = "\n".join(
+        name
+        for (name,) in cur.execute(
+            'SELECT dealname FROM hubspot."deals" UNION ALL SELECT "Name" FROM salesforce."Opportunity"'
+        ).fetchall()
+        if name
+    )
+    contacts = cur.execute("SELECT email, phone, firstname || ' ' || lastname FROM hubspot.\"contacts\"")
+    addresses = cur.execute(
+        """SELECT CASE WHEN hs_email_direction = 'INCOMING_EMAIL' THEN hs_email_from_email
+                       ELSE hs_email_to_email END
+           FROM hubspot."emails" """
+    )
+    values = {v for row in contacts.fetchall() + addresses.fetchall() for v in row if v}
+    return {v for v in values - reps if v not in deal_names}
+
+
+@pytest.fixture(scope="module")
+def synced(box, reporting_file, instance, tmp_path_factory):
+    warehouse = tmp_path_factory.mktemp("pii") / "warehouse.duckdb"
+    handler = _Collect()
+    logging.getLogger().addHandler(handler)
+    previous = logging.getLogger().level
+    logging.getLogger().setLevel(logging.DEBUG)
+    try:
+        with sandbox_environment(box):
+            defs = build_definitions(
+                SETTINGS,
+                resources={
+                    "warehouse": WarehouseResource(location=str(warehouse)),
+                    "reporting": ReportingResource(config_file=str(reporting_file)),
+                },
+            )
+            outcome = catch_up(defs, SETTINGS, instance=instance)
+    finally:
+        logging.getLogger().removeHandler(handler)
+        logging.getLogger().setLevel(previous)
+    assert outcome.success, outcome.failures
+    return warehouse, "\n".join(handler.messages)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def text_cells(path: Path, *, skip_prefix: str | None = None) -> dict[str, str]:
+    """Every text-like column's values of every table of a DuckDB file, per `schema.table`."""
+    out: dict[str, str] = {}
+    with duckdb.connect(str(path), read_only=True) as db:
+        columns = db.execute(
+            "select schema_name, table_name, column_name from duckdb_columns() "
+            "where data_type in ('VARCHAR', 'JSON') or data_type like '%[]' or data_type like 'STRUCT%'"
+        ).fetchall()
+        for schema, table, column in columns:
+            if skip_prefix and schema.startswith(skip_prefix):
+                continue
+            value = db.execute(
+                f'select string_agg(cast("{column}" as varchar), chr(10)) from "{schema}"."{table}"'
+            )
+            out[f"{schema}.{table}"] = out.get(f"{schema}.{table}", "") + "\n" + (value.fetchone()[0] or "")
+    return out
+
+
+def test_personal_data_lands_in_raw(synced, personal_data):
+    warehouse, _ = synced
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        contacts = {
+            value
+            for row in db.execute(
+                "select email, phone, firstname || ' ' || lastname from raw_hubspot.contacts"
+            ).fetchall()
+            for value in row
+            if value
+        }
+        emails = "\n".join(r[0] for r in db.execute("select _raw from raw_hubspot.emails").fetchall())
+    assert contacts & personal_data
+    assert any(value in emails for value in personal_data)  # every property is kept in _raw
+
+
+def test_personal_data_goes_nowhere_else(synced, personal_data):
+    warehouse, logs = synced
+    places = {"logs": logs, **text_cells(warehouse, skip_prefix="raw_")}
+    serving = warehouse.parent / "serving"
+    published = [p for p in serving.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".parquet" for p in published)
+    places |= {f"published {k}": v for k, v in text_cells(serving / "barometer.duckdb").items()}
+    with duckdb.connect() as db:
+        for path in published:
+            if path.suffix == ".parquet":
+                places[str(path)] = str(db.execute("select * from read_parquet(?)", [str(path)]).fetchall())
+    for place, text in places.items():
+        leaked = sorted(value for value in personal_data if value in text)
+        assert not leaked, (place, leaked[:5])
