@@ -132,4 +132,57 @@ DEALS = CrmObject(
     history_property="dealstage",
 )
 
-CRM_OBJECTS = (CALLS, MEETINGS, DEALS)
+CONTACTS = CrmObject(
+    "contacts",
+    "contact",
+    "HubSpot contacts: the people reps sell to, one row per contact, archived ones included.",
+    (
+        TypedProperty("jobtitle", "string", "Job title, as typed (its seniority is derived in core)."),
+        TypedProperty("firstname", "string", "First name (personal data: kept in raw only)."),
+        TypedProperty("lastname", "string", "Last name (personal data: kept in raw only)."),
+        TypedProperty("email", "string", "E-mail address (personal data: kept in raw only)."),
+        TypedProperty("phone", "string", "Phone number (personal data: kept in raw only)."),
+        TypedProperty("lifecyclestage", "string", "lead, opportunity, customer, ..."),
+        OWNER_ID,
+        TypedProperty("createdate", "timestamp", "When the contact was created."),
+        TypedProperty("lastmodifieddate", "timestamp", "Last modification (the cursor; contacts' own name)."),
+    ),
+    associations=("companies",),
+    modified_property="lastmodifieddate",
+)
+
+EMAILS = CrmObject(
+    "emails",
+    "email",
+    "HubSpot e-mails (engagements) logged or sent from the CRM, one row per e-mail, archived ones included.",
+    (
+        TypedProperty("hs_timestamp", "timestamp", "When the e-mail was sent or received."),
+        TypedProperty("hs_email_subject", "string", "Subject line."),
+        TypedProperty("hs_email_direction", "string", "EMAIL (sent), INCOMING_EMAIL or FORWARDED_EMAIL."),
+        TypedProperty("hs_email_status", "string", "SENT, BOUNCED, FAILED, SCHEDULED, ..."),
+        OWNER_ID,
+        TypedProperty("hs_createdate", "timestamp", "When the e-mail was logged."),
+        TypedProperty("hs_lastmodifieddate", "timestamp", "Last modification (the cursor)."),
+    ),
+    associations=("companies", "contacts", "deals"),
+)
+
+TASKS = CrmObject(
+    "tasks",
+    "task",
+    "HubSpot tasks (to-dos), one row per task, archived ones included.",
+    (
+        TypedProperty("hs_timestamp", "timestamp", "Due date."),
+        TypedProperty("hs_task_subject", "string", "Task title."),
+        TypedProperty("hs_task_status", "string", "NOT_STARTED, IN_PROGRESS, WAITING, COMPLETED, DEFERRED."),
+        TypedProperty("hs_task_completion_date", "timestamp", "When it was completed; empty while open."),
+        TypedProperty("hs_task_type", "string", "TODO, CALL, EMAIL, ..."),
+        TypedProperty("hs_task_priority", "string", "NONE, LOW, MEDIUM or HIGH."),
+        OWNER_ID,
+        TypedProperty("hs_createdate", "timestamp", "When the task was created."),
+        TypedProperty("hs_lastmodifieddate", "timestamp", "Last modification (the cursor)."),
+    ),
+    associations=("companies", "contacts", "deals"),
+)
+
+CRM_OBJECTS = (CALLS, MEETINGS, DEALS, CONTACTS, EMAILS, TASKS)

@@ -9,7 +9,7 @@ from connectors.streams import Column, StreamSpec
 
 
 def crm_object_spec(obj: CrmObject) -> StreamSpec:
-    """calls / meetings / deals: the typed properties of `obj`, then the record's own fields."""
+    """A CRM object's table: the typed properties of `obj`, then the record's own fields."""
     columns = (
         Column("id", "bigint", f"HubSpot {obj.singular} id (hs_object_id).", False),
         *(Column(p.name, p.type, p.description) for p in obj.properties),
@@ -105,6 +105,12 @@ DEALS = crm_object_spec(settings.DEALS)
 CALL_ASSOCIATIONS = associations_spec(settings.CALLS)
 MEETING_ASSOCIATIONS = associations_spec(settings.MEETINGS)
 DEAL_ASSOCIATIONS = associations_spec(settings.DEALS)
+CONTACTS = crm_object_spec(settings.CONTACTS)
+EMAILS = crm_object_spec(settings.EMAILS)
+TASKS = crm_object_spec(settings.TASKS)
+CONTACT_ASSOCIATIONS = associations_spec(settings.CONTACTS)
+EMAIL_ASSOCIATIONS = associations_spec(settings.EMAILS)
+TASK_ASSOCIATIONS = associations_spec(settings.TASKS)
 
 # Each stream (its cursor's name) and the tables its pages fill, its own first.
 CATALOG: dict[str, tuple[StreamSpec, ...]] = {
@@ -113,6 +119,9 @@ CATALOG: dict[str, tuple[StreamSpec, ...]] = {
     "hubspot.calls": (CALLS, CALL_ASSOCIATIONS),
     "hubspot.meetings": (MEETINGS, MEETING_ASSOCIATIONS),
     "hubspot.deals": (DEALS, DEAL_STAGE_HISTORY, DEAL_ASSOCIATIONS),
+    "hubspot.contacts": (CONTACTS, CONTACT_ASSOCIATIONS),
+    "hubspot.emails": (EMAILS, EMAIL_ASSOCIATIONS),
+    "hubspot.tasks": (TASKS, TASK_ASSOCIATIONS),
 }
 
 ALL: tuple[StreamSpec, ...] = tuple(spec for tables in CATALOG.values() for spec in tables)
