@@ -52,7 +52,9 @@ class SeniorityRule:
         if not terms:
             raise SeniorityRuleError(f"{self.level}: terms is empty; list at least one word or phrase")
         for term in terms:
-            if not isinstance(term, str) or not title_words(term):
+            if not isinstance(term, str):
+                raise SeniorityRuleError(f"{self.level}: term {term!r} is not text; write it in quotes")
+            if not title_words(term):
                 raise SeniorityRuleError(
                     f"{self.level}: term {term!r} has no letter or digit; write a word or phrase such as "
                     '"head of"'

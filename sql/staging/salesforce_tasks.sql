@@ -29,7 +29,10 @@ final as (
             when tasks.TaskSubtype = 'Call' and tasks.CallType = 'Outbound' then 'outbound'
             when tasks.TaskSubtype = 'Call' and tasks.CallType = 'Inbound' then 'inbound'
         end as direction,
-        tasks.TaskSubtype in ('Call', 'Email', 'ListEmail') or coalesce(tasks.IsClosed, false) as is_done,
+        case
+            when tasks.TaskSubtype = 'Task' or tasks.TaskSubtype is null then coalesce(tasks.IsClosed, false)
+            else true
+        end as is_done,
         case when tasks.WhoId like '003%' or tasks.WhoId like '00Q%' then 'salesforce:' || tasks.WhoId end
             as contact_id
     from raw_salesforce.task as tasks

@@ -13,6 +13,7 @@ import pytest
 from connectors import hubspot, salesforce
 from connectors.errors import ConfigurationError
 from connectors.hubspot import config as hubspot_config
+from connectors.hubspot import specs as hubspot_specs
 from connectors.salesforce import config as salesforce_config
 from models import reporting
 from models.engine import WarehouseConfigError
@@ -36,6 +37,12 @@ HUBSPOT_SPECS = (
     hubspot.DEALS,
     hubspot.DEAL_STAGE_HISTORY,
     hubspot.DEAL_ASSOCIATIONS,
+    hubspot_specs.CONTACTS,
+    hubspot_specs.CONTACT_ASSOCIATIONS,
+    hubspot_specs.EMAILS,
+    hubspot_specs.EMAIL_ASSOCIATIONS,
+    hubspot_specs.TASKS,
+    hubspot_specs.TASK_ASSOCIATIONS,
 )
 SETTINGS = PipelineSettings(start_date=date(2026, 1, 1))
 
@@ -100,6 +107,7 @@ def test_every_sql_model_but_the_configs_staging_views_checks_its_row_count():
         "staging/config_build",
         "staging/config_call_outcomes",
         "staging/config_fx_rates",
+        "staging/config_seniority",
     }
 
 
