@@ -1,9 +1,9 @@
 -- staging.salesforce_tasks: one row per Salesforce Task (deleted and archived included), cleaned: ids
 -- as <source>:<id> (an empty id is none), the activity type its TaskSubtype gives (Call → call, Email and
 -- ListEmail → email, Task or none → task; another subtype none), the prospect (AccountId, else WhoId),
--- the contact (WhoId when it is a Contact, prefix 003, or a Lead, 00Q) and the deal (WhatId when it is an
--- Opportunity, prefix 006), the direction, whether it is done, the call disposition normalised (macro
--- salesforce_disposition). core.activities reads the rows with an activity type.
+-- the contact (macro salesforce_contact_id: WhoId when it is a Contact or a Lead) and the deal (WhatId
+-- when it is an Opportunity, prefix 006), the direction, whether it is done, the call disposition
+-- normalised (macro salesforce_disposition). core.activities reads the rows with an activity type.
 with
 
 final as (
@@ -33,8 +33,7 @@ final as (
             when tasks.TaskSubtype = 'Task' or tasks.TaskSubtype is null then coalesce(tasks.IsClosed, false)
             else true
         end as is_done,
-        case when tasks.WhoId like '003%' or tasks.WhoId like '00Q%' then 'salesforce:' || tasks.WhoId end
-            as contact_id
+        salesforce_contact_id(tasks.WhoId) as contact_id
     from raw_salesforce.task as tasks
 )
 

@@ -108,6 +108,22 @@ def test_title_words(macro_engine, raw, expected):
     assert fetch(macro_engine, "select title_words(:raw) as value", raw=raw) == [{"value": expected}]
 
 
+@pytest.mark.parametrize(
+    ("who_id", "expected"),
+    [
+        ("003A", "salesforce:003A"),  # a Contact
+        ("00QB", "salesforce:00QB"),  # a Lead
+        ("001C", None),  # an Account is not a contact
+        ("", None),
+        (None, None),
+    ],
+)
+def test_salesforce_contact_id(macro_engine, who_id, expected):
+    assert fetch(macro_engine, "select salesforce_contact_id(:who_id) as value", who_id=who_id) == [
+        {"value": expected}
+    ]
+
+
 def _date(text: str | None) -> str:
     return "cast(null as date)" if text is None else f"date '{text}'"
 
@@ -149,6 +165,7 @@ def test_macro_files_are_not_models_and_each_is_named_as_its_file():
         "credited_rep_id",
         "funnel_stage",
         "hubspot_updated_at",
+        "salesforce_contact_id",
         "salesforce_disposition",
         "title_words",
     ]
