@@ -1,7 +1,7 @@
 -- core.contacts: one row per person the reps sell to (docs/metrics.md, "core.contacts"): Salesforce
 -- Contacts and Leads, HubSpot contacts, deleted ones included (is_deleted). Their job title's seniority
 -- by the configured rules (staging.config_seniority): the title's words (macro title_words), the first
--- rule with a term among them, else other; none for a title without a letter or digit. No names,
+-- rule with a term among them, else other (a title of punctuation only too: it is not empty). No names,
 -- e-mails or phone numbers: they stay in raw.
 with
 
@@ -33,10 +33,8 @@ distinct_titles as (
 title_seniority as (
     select
         distinct_titles.words,
-        case
-            when distinct_titles.words = '  ' then null
-            else coalesce(min({'rule_order': rules.rule_order, 'seniority': rules.seniority}).seniority, 'other')
-        end as seniority
+        coalesce(min({'rule_order': rules.rule_order, 'seniority': rules.seniority}).seniority, 'other')
+            as seniority
     from distinct_titles
     left join staging.config_seniority as rules on contains(distinct_titles.words, rules.term_words)
     group by distinct_titles.words

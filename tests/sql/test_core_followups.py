@@ -33,7 +33,7 @@ TITLES = {
     "003A5": ("Co-founder", "Co-founder", "c_level", True),  # 'co founder' in sequence
     "003A6": ("Cofounder & CTO", "Cofounder & CTO", "c_level", True),
     "003A7": ("  \u00a0", None, None, False),  # empty after stripping whitespace
-    "003A8": ("---", "---", None, False),  # punctuation only: no word to classify
+    "003A8": ("---", "---", "other", False),  # punctuation only: a title (not empty), no rule matches
     "003A9": ("Directeur Général", "Directeur Général", "other", False),  # another language
     "003B1": ("Account Manager", "Account Manager", "manager", False),
     "003B2": ("Director, Product Management", "Director, Product Management", "director", False),
