@@ -73,16 +73,23 @@ select
 from range({reps}) as t(r)
 """
 
-# Calls 75 %, meetings 25 %. Prospects (N / 20 of them, independent of the rep) are shared across reps,
-# so a prospect has several reps' meetings and exactly one first appointment; 3 % of meetings sit on
-# the prospect's "tie slot", so first-appointment ties on occurred_at happen. Meetings run to 2027-01-01
-# (after as_of: future). 1 % without rep, 3 % without prospect, 2 % deleted.
+# Calls 35 %, e-mails 33 % (85 % outbound), tasks 12 % (70 % done), meetings 20 %: about as many e-mails
+# as calls, fewer tasks. 80 % of the activities with a prospect have a contact; meetings reach an executive
+# 25 % of the time, other activities 10 %. Prospects (N / 20 of them, independent of the rep) are shared
+# across reps, so a prospect has several reps' meetings and exactly one first appointment; 3 % of
+# meetings sit on the prospect's "tie slot", so first-appointment ties on occurred_at happen. Meetings run
+# to 2027-01-01 (after as_of: future). 1 % without rep, 3 % without prospect, 2 % deleted.
 _ACTIVITIES = """
 create or replace table core.activities as
 with draws as (
     select
         i,
-        u(i, 1) < 0.75 as is_call,
+        case
+            when u(i, 1) < 0.35 then 'call'
+            when u(i, 1) < 0.68 then 'email'
+            when u(i, 1) < 0.80 then 'task'
+            else 'meeting'
+        end as activity_type,
         u(i, 2) as u_rep,
         case when u(i, 3) < 0.97 then cast(floor(u(i, 4) * {prospects}) as bigint) end as p,
         u(i, 5) as u_time,
@@ -92,16 +99,20 @@ with draws as (
         u(i, 9) < 0.02 as is_deleted,
         u(i, 10) < 0.03 as on_tie_slot,
         u(i, 11) < 0.30 as has_deal,
-        cast(floor(u(i, 12) * {deals}) as bigint) as d
+        cast(floor(u(i, 12) * {deals}) as bigint) as d,
+        u(i, 16) as u_direction
     from range({activities}) as t(i)
 ),
 shaped as (
     select
         *,
+        activity_type = 'call' as is_call,
+        activity_type <> 'meeting' as is_timed_like_call,
         coalesce(prospect_source(p), case when u(i, 13) < 0.6 then 'salesforce' else 'hubspot' end)
             as source,
         case
-            when is_call then timestamptz '{start}' + to_seconds(cast(floor(u_time * {call_span}) as bigint))
+            when is_timed_like_call
+                then timestamptz '{start}' + to_seconds(cast(floor(u_time * {call_span}) as bigint))
             when on_tie_slot and p is not null
                 then timestamptz '{start}'
                     + to_seconds(cast(floor(u(p, 14) * {meeting_slots}) as bigint) * 1800)
@@ -113,16 +124,16 @@ select
     source || ':' || crm_id as activity_id,
     source,
     crm_id,
-    case when is_call then 'call' else 'meeting' end as activity_type,
+    activity_type,
     case when u_rep < 0.01 then null else rep_key(cast(floor(u_rep * {reps}) as bigint)) end as rep_id,
     prospect_key(p) as prospect_id,
     case when has_deal then deal_key(d) end as deal_id,
     occurred_at,
-    case when not is_call then occurred_at - to_seconds(cast(floor(u_lead * 21 * 86400) as bigint)) end
-        as booked_at,
+    case when activity_type = 'meeting'
+        then occurred_at - to_seconds(cast(floor(u_lead * 21 * 86400) as bigint)) end as booked_at,
     cast(
         case
-            when u_duration < 0.1 then null
+            when u_duration < 0.1 or activity_type in ('email', 'task') then null
             when is_call then floor(u_duration * 1500)
             else case when u_duration < 0.6 then 1800 else 3600 end
         end as integer
@@ -138,6 +149,7 @@ select
                 when u_outcome < 0.95 then 'wrong_number'
                 when u_outcome < 0.97 then 'other'
             end
+        when activity_type in ('email', 'task') then null
         when source = 'salesforce' then null
         when occurred_at > timestamptz '{as_of}' then 'scheduled'
         when u_outcome < 0.55 then 'completed'
@@ -148,12 +160,26 @@ select
     end as outcome,
     is_deleted,
     least(occurred_at, timestamptz '{as_of}') + to_seconds(cast(floor(u(i, 15) * 86400) as bigint))
-        as source_updated_at
+        as source_updated_at,
+    case
+        when is_call and u_direction < 0.80 then 'outbound'
+        when is_call and u_direction < 0.95 then 'inbound'
+        when activity_type = 'email' and u_direction < 0.85 then 'outbound'
+        when activity_type = 'email' then 'inbound'
+    end as direction,
+    activity_type <> 'task' or u(i, 17) < 0.70 as is_done,
+    case when p is not null and u(i, 18) < 0.80
+        then case when source = 'salesforce'
+            then 'salesforce:003' || lpad(cast(3 * p + i % 3 as varchar), 15, '0')
+            else 'hubspot:' || cast(3 * p + i % 3 + 7000000000 as varchar) end
+    end as contact_id,
+    u(i, 19) < case when activity_type = 'meeting' then 0.25 else 0.10 end as reaches_executive
 from (
     select
         *,
         case when source = 'salesforce'
-            then case when is_call then '00T' else '00U' end || lpad(cast(i as varchar), 15, '0')
+            then case when activity_type = 'meeting' then '00U' else '00T' end
+                || lpad(cast(i as varchar), 15, '0')
             else cast(i + 1 as varchar)
         end as crm_id
     from shaped
@@ -290,7 +316,8 @@ SCAN_QUERIES = {
         select count(*), min(activity_id), max(activity_id), min(activity_type), max(activity_type),
             min(rep_id), max(rep_id), min(prospect_id), max(prospect_id), min(occurred_at),
             max(occurred_at), min(booked_at), max(booked_at), sum(duration_seconds), min(outcome),
-            max(outcome), count_if(is_deleted)
+            max(outcome), count_if(is_deleted), min(direction), max(direction), count_if(is_done),
+            count_if(reaches_executive)
         from core.activities
     """,
     "core.deals": """

@@ -9,9 +9,10 @@ Sources, read when `reporting_config_from_env` is called (never at import):
 - `BAROMETER_FX_RATES`: `EUR=1.08,GBP=1.27` (1 unit of the currency = rate * reporting currency).
 - `BAROMETER_CONFIG_FILE`: optional TOML file with `[fx_rates]` (`EUR = 1.08`), `[[stage_mapping]]`
   entries (`source`, optional `pipeline`, `stage`, `funnel_stage`) and `[[call_outcomes]]` entries
-  (`source`, `value`, `outcome`). Its entries replace the default entry with the same key
-  (source, pipeline, stage) / (source, value), or extend the defaults; a rate in `BAROMETER_FX_RATES`
-  wins over the file's rate for the same currency.
+  (`source`, `value`, `outcome`), and `[[seniority]]` entries (`level`, `terms`: models.seniority). Its
+  entries replace the default entry with the same key (source, pipeline, stage) / (source, value) /
+  level, or extend the defaults; a rate in `BAROMETER_FX_RATES` wins over the file's rate for the same
+  currency.
 - `BAROMETER_TARGETS_FILE`: optional revenue-targets CSV (models.targets), read by `write_config` into
   config.revenue_targets, its malformed rows into config.target_rejects.
 """
@@ -32,6 +33,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
+from models.seniority import (
+    DEFAULT_SENIORITY_RULES,
+    SeniorityRule,
+    SeniorityRuleError,
+    check_rules,
+    merge_rules,
+    rule_rows,
+)
 from models.targets import TARGETS_FILE_VAR, TargetsFileError, TargetsLoad, read_targets
 
 TIMEZONE_VAR = "BAROMETER_TIMEZONE"
@@ -222,6 +231,7 @@ class ReportingConfig:
     stage_mapping: tuple[StageMapping, ...] = DEFAULT_STAGE_MAPPING
     call_outcomes: tuple[tuple[str, str, str], ...] = DEFAULT_CALL_OUTCOMES  # (source, raw value, outcome)
     targets_file: Path | None = None  # revenue-targets CSV (models.targets); None = no targets
+    seniority_rules: tuple[SeniorityRule, ...] = DEFAULT_SENIORITY_RULES  # job title → seniority
 
     def __post_init__(self) -> None:
         # Frozen all the way down: a copy of the rates, read-only, and tuples.
@@ -232,6 +242,10 @@ class ReportingConfig:
         object.__setattr__(
             self, "call_outcomes", tuple(tuple(e) if isinstance(e, list) else e for e in self.call_outcomes)
         )
+        try:
+            object.__setattr__(self, "seniority_rules", check_rules(self.seniority_rules))
+        except SeniorityRuleError as exc:
+            raise ReportingConfigError(f"seniority_rules: {exc}") from None
         check_timezone(self.timezone, "timezone")
         check_currency(self.currency, "currency")
         for code, rate in self.fx_rates.items():
@@ -274,12 +288,14 @@ def reporting_config_from_env(env: Mapping[str, str] | None = None) -> Reporting
     fx_rates: dict[str, float] = {}
     stage_mapping = {m.key: m for m in DEFAULT_STAGE_MAPPING}
     call_outcomes = {(s, v): (s, v, o) for s, v, o in DEFAULT_CALL_OUTCOMES}
+    seniority_rules = DEFAULT_SENIORITY_RULES
     config_file = env.get(CONFIG_FILE_VAR, "").strip()
     if config_file:
         loaded = _read_config_file(Path(config_file).expanduser())
         fx_rates.update(loaded.fx_rates)
         stage_mapping.update((m.key, m) for m in loaded.stage_mapping)
         call_outcomes.update(((s, v), (s, v, o)) for s, v, o in loaded.call_outcomes)
+        seniority_rules = merge_rules(DEFAULT_SENIORITY_RULES, loaded.seniority_rules)
     fx_rates.update(parse_fx_rates(env.get(FX_RATES_VAR, "")))
     _check_reporting_rate(fx_rates, currency)
 
@@ -292,6 +308,7 @@ def reporting_config_from_env(env: Mapping[str, str] | None = None) -> Reporting
         stage_mapping=tuple(stage_mapping.values()),
         call_outcomes=tuple(call_outcomes.values()),
         targets_file=Path(targets_file).expanduser() if targets_file else None,
+        seniority_rules=seniority_rules,
     )
 
 
@@ -335,9 +352,10 @@ class _FileConfig:
     fx_rates: dict[str, float]
     stage_mapping: list[StageMapping]
     call_outcomes: list[tuple[str, str, str]]
+    seniority_rules: dict[str, SeniorityRule]
 
 
-_FILE_KEYS = {"fx_rates", "stage_mapping", "call_outcomes"}
+_FILE_KEYS = {"fx_rates", "stage_mapping", "call_outcomes", "seniority"}
 
 
 def _read_config_file(path: Path) -> _FileConfig:
@@ -359,7 +377,7 @@ def _read_config_file(path: Path) -> _FileConfig:
     if unknown:
         raise ReportingConfigError(
             f"{origin}: unknown key(s) {', '.join(unknown)}; the file may hold "
-            "[fx_rates], [[stage_mapping]] and [[call_outcomes]]"
+            "[fx_rates], [[stage_mapping]], [[call_outcomes]] and [[seniority]]"
         )
 
     rates_table = data.get("fx_rates", {})
@@ -402,7 +420,20 @@ def _read_config_file(path: Path) -> _FileConfig:
         outcome_keys[triple[:2]] = where
         call_outcomes.append(triple)
 
-    return _FileConfig(fx_rates, stage_mapping, call_outcomes)
+    seniority_rules: dict[str, SeniorityRule] = {}
+    for where, entry in _entries(data, text, origin, "seniority"):
+        _check_keys(entry, where, required={"level", "terms"}, optional=set())
+        try:
+            rule = SeniorityRule(entry["level"], entry["terms"])
+        except SeniorityRuleError as exc:
+            raise ReportingConfigError(f"{where}: {exc}") from None
+        if rule.level in seniority_rules:
+            raise ReportingConfigError(
+                f"{where}: level {rule.level} has an entry already; keep one entry per level"
+            )
+        seniority_rules[rule.level] = rule
+
+    return _FileConfig(fx_rates, stage_mapping, call_outcomes, seniority_rules)
 
 
 def _entries(data: dict[str, Any], text: str, origin: str, key: str) -> list[tuple[str, dict[str, Any]]]:
@@ -540,6 +571,30 @@ target_rejects_table = sa.Table(
     comment="Malformed rows of the revenue-targets file, left out of config.revenue_targets.",
 )
 
+seniority_rules_table = sa.Table(
+    "seniority_rules",
+    _META,
+    _column(
+        "rule_order",
+        sa.Integer(),
+        "The rule's place: the first rule with a matching term wins.",
+        nullable=False,
+    ),
+    _column(
+        "seniority",
+        sa.String(),
+        "The seniority the rule gives: vp, c_level, director or manager.",
+        nullable=False,
+    ),
+    _column(
+        "term",
+        sa.String(),
+        "A word or words in sequence, as configured (cleaned like a title before matching).",
+        nullable=False,
+    ),
+    comment="Job-title terms → seniority (core.contacts); a title that matches no rule is other.",
+)
+
 CONFIG_TABLES = (
     settings_table,
     build_table,
@@ -548,6 +603,7 @@ CONFIG_TABLES = (
     call_outcomes_table,
     revenue_targets_table,
     target_rejects_table,
+    seniority_rules_table,
 )
 
 
@@ -606,7 +662,8 @@ def write_config(engine: sa.Engine, config: ReportingConfig, *, as_of: datetime)
         # as_of's local date by the database's own time-zone rules, as the SQL models compute dates
         local = sa.func.timezone(config.timezone, sa.literal(as_of, sa.DateTime(timezone=True)))
         build[0]["as_of_date"] = conn.execute(sa.select(sa.cast(local, sa.Date))).scalar_one()
-        all_rows = (settings, build, rates, mapping, outcomes, targets, rejects)
+        seniority = rule_rows(config.seniority_rules)
+        all_rows = (settings, build, rates, mapping, outcomes, targets, rejects, seniority)
         for table, rows in zip(CONFIG_TABLES, all_rows, strict=True):
             table.drop(conn, checkfirst=True)
             table.create(conn)

@@ -3,7 +3,8 @@
 -- outcome scheduled, completed or none) with the smallest (occurred_at, activity_id); activity_id is
 -- unique, so the order is total.
 -- Computed once for the marts that count first appointments (rep_daily_activity, rep_weekly_scorecard,
--- funnel_monthly, deal_facts). Its rep may be NULL: it is still the prospect's first appointment.
+-- funnel_monthly, deal_facts). Its rep may be NULL: it is still the prospect's first appointment. It
+-- reaches the top when that meeting reaches an executive (core.activities.reaches_executive).
 with
 
 -- The build's reporting settings (models.reporting.write_config): one typed row.
@@ -16,7 +17,8 @@ held_meetings as (
         activities.activity_id,
         activities.rep_id,
         activities.prospect_id,
-        activities.occurred_at
+        activities.occurred_at,
+        activities.reaches_executive
     from core.activities as activities
     cross join settings
     where
@@ -32,7 +34,14 @@ held_meetings as (
 firsts as (
     select
         prospect_id,
-        min({'occurred_at': occurred_at, 'activity_id': activity_id, 'rep_id': rep_id}) as first
+        min(
+            {
+                'occurred_at': occurred_at,
+                'activity_id': activity_id,
+                'rep_id': rep_id,
+                'reaches_executive': reaches_executive,
+            }
+        ) as first
     from held_meetings
     group by prospect_id
 ),
@@ -43,6 +52,7 @@ final as (
         firsts.first.activity_id as activity_id,
         firsts.first.rep_id as rep_id,
         firsts.first.occurred_at as occurred_at,
+        firsts.first.reaches_executive as reaches_executive,
         settings.as_of
     from firsts
     cross join settings

@@ -1,5 +1,6 @@
 -- marts.rep_daily_activity: one row per rep and reporting-timezone date with at least one call,
--- booked meeting, held meeting or first appointment (docs/metrics.md, "marts.rep_daily_activity").
+-- booked meeting, held meeting, first appointment, outbound e-mail or completed task (docs/metrics.md,
+-- "marts.rep_daily_activity").
 -- Nothing after as_of counts; deleted activities never count; a record without owner counts in no
 -- rep's row (but can still be its prospect's first appointment, intermediate.first_appointments).
 with
@@ -21,6 +22,9 @@ live_activities as not materialized (
         activities.duration_seconds,
         activities.occurred_at,
         activities.booked_at,
+        activities.direction,
+        activities.is_done,
+        activities.reaches_executive,
         activities.activity_type = 'meeting'
             and coalesce(activities.outcome, 'scheduled') in ('scheduled', 'completed')
             and activities.occurred_at <= settings.as_of as is_held
@@ -29,8 +33,9 @@ live_activities as not materialized (
     where not activities.is_deleted
 ),
 
--- One row per counted event, keyed by rep and time: calls and held meetings when they occurred,
--- booked meetings when they were booked, first appointments when they occurred. One aggregation.
+-- One row per counted event, keyed by rep and time: calls, held meetings, outbound e-mails and done
+-- tasks when they occurred, booked meetings when they were booked, first appointments when they
+-- occurred. One aggregation.
 events as (
     select
         hash(rep_id) as rep_key,
@@ -40,19 +45,27 @@ events as (
         case when activity_type = 'call' then duration_seconds end as call_seconds,
         is_held,
         false as is_booked,
-        false as is_first
+        false as is_first,
+        activity_type = 'email' as is_email_sent,
+        activity_type = 'task' as is_task_done,
+        is_held and reaches_executive as is_executive_held
     from live_activities
     cross join settings
     where
         rep_id is not null
-        and ((activity_type = 'call' and occurred_at <= settings.as_of) or is_held)
+        and (
+            (activity_type = 'call' and occurred_at <= settings.as_of)
+            or is_held
+            or (activity_type = 'email' and direction = 'outbound' and occurred_at <= settings.as_of)
+            or (activity_type = 'task' and is_done and occurred_at <= settings.as_of)
+        )
     union all
-    select hash(rep_id), booked_at, false, false, null, false, true, false
+    select hash(rep_id), booked_at, false, false, null, false, true, false, false, false, false
     from live_activities
     cross join settings
     where rep_id is not null and activity_type = 'meeting' and booked_at <= settings.as_of
     union all
-    select hash(rep_id), occurred_at, false, false, null, false, false, true
+    select hash(rep_id), occurred_at, false, false, null, false, false, true, false, false, false
     from intermediate.first_appointments
     where rep_id is not null
 ),
@@ -104,7 +117,10 @@ rep_days as (
         coalesce(sum(events.call_seconds), 0) / 60.0 as call_minutes,
         count(*) filter (where events.is_booked) as meetings_booked,
         count(*) filter (where events.is_held) as meetings_held,
-        count(*) filter (where events.is_first) as first_appointments
+        count(*) filter (where events.is_first) as first_appointments,
+        count(*) filter (where events.is_email_sent) as emails_sent,
+        count(*) filter (where events.is_task_done) as tasks_completed,
+        count(*) filter (where events.is_executive_held) as executive_meetings_held
     from events
     cross join slot_dates
     group by 1, 2
@@ -123,6 +139,9 @@ final as (
         rep_days.first_appointments,
         rep_days.connected_calls / nullif(rep_days.calls, 0) as connect_rate,
         rep_days.meetings_booked / nullif(rep_days.connected_calls, 0) as appointment_rate,
+        rep_days.emails_sent,
+        rep_days.tasks_completed,
+        rep_days.executive_meetings_held,
         settings.as_of
     from rep_days
     inner join rep_keys on rep_keys.rep_key = rep_days.rep_key

@@ -23,8 +23,9 @@ live_deals as (
 ),
 
 -- The weekly inputs are the daily ones summed by week: marts.rep_daily_activity counts the same calls,
--- connected calls, held meetings and first appointments (live, at or before as_of, with a rep) on the
--- same reporting-timezone dates, and its rows where all four are 0 add nothing.
+-- connected calls, held meetings, first appointments, sent e-mails and completed tasks (live, at or
+-- before as_of, with a rep) on the same reporting-timezone dates, and its rows where all six are 0 add
+-- nothing.
 activity_weeks as (
     select
         rep_id,
@@ -32,9 +33,25 @@ activity_weeks as (
         cast(sum(calls) as bigint) as calls,
         cast(sum(connected_calls) as bigint) as connected_calls,
         cast(sum(meetings_held) as bigint) as meetings_held,
-        cast(sum(first_appointments) as bigint) as first_appointments
+        cast(sum(first_appointments) as bigint) as first_appointments,
+        cast(sum(emails_sent) as bigint) as emails_sent,
+        cast(sum(tasks_completed) as bigint) as tasks_completed
     from marts.rep_daily_activity
-    where calls > 0 or meetings_held > 0 or first_appointments > 0
+    where
+        calls > 0 or meetings_held > 0 or first_appointments > 0 or emails_sent > 0 or tasks_completed > 0
+    group by 1, 2
+),
+
+-- The week's first appointments that reach the top (intermediate.first_appointments), by the same
+-- reporting-timezone week they count in first_appointments.
+executive_weeks as (
+    select
+        appointments.rep_id,
+        cast(date_trunc('week', timezone(settings.timezone, appointments.occurred_at)) as date) as week_start,
+        count(*) as executive_first_appointments
+    from intermediate.first_appointments as appointments
+    cross join settings
+    where appointments.rep_id is not null and appointments.reaches_executive
     group by 1, 2
 ),
 
@@ -279,6 +296,9 @@ joined as (
         coalesce(activity_weeks.connected_calls, 0) as connected_calls,
         coalesce(activity_weeks.meetings_held, 0) as meetings_held,
         coalesce(activity_weeks.first_appointments, 0) as first_appointments,
+        coalesce(activity_weeks.emails_sent, 0) as emails_sent,
+        coalesce(activity_weeks.tasks_completed, 0) as tasks_completed,
+        coalesce(executive_weeks.executive_first_appointments, 0) as executive_first_appointments,
         coalesce(created_weeks.deals_created, 0) as deals_created,
         coalesce(proposal_weeks.proposals, 0) as proposals,
         coalesce(closed_weeks.deals_won, 0) as deals_won,
@@ -294,6 +314,7 @@ joined as (
         coalesce(nullif(rep_factors.p2c, 0), team_factors.p2c) as p2c
     from rep_weeks
     left join activity_weeks using (rep_id, week_start)
+    left join executive_weeks using (rep_id, week_start)
     left join created_weeks using (rep_id, week_start)
     left join proposal_weeks using (rep_id, week_start)
     left join closed_weeks using (rep_id, week_start)
@@ -342,6 +363,11 @@ final as (
         cast(magic.required_first_appointments as double) as required_first_appointments,
         100 * magic.first_appointments / nullif(magic.required_first_appointments, 0)
             as activity_barometer_pct,
+        magic.emails_sent,
+        magic.tasks_completed,
+        magic.emails_sent + magic.tasks_completed as follow_ups,
+        magic.executive_first_appointments,
+        100 * magic.executive_first_appointments / nullif(magic.first_appointments, 0) as executive_reach_pct,
         settings.as_of
     from magic
     cross join settings

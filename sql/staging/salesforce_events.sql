@@ -1,6 +1,7 @@
 -- staging.salesforce_events: one row per Salesforce Event, i.e. meeting (deleted and archived
 -- included), cleaned as staging.salesforce_tasks is: ids as <source>:<id>, the prospect and the deal,
--- the start, when it was booked (created) and its duration in seconds. core.activities reads it.
+-- the start, when it was booked (created), its duration in seconds and its contact (macro
+-- salesforce_contact_id). core.activities reads it.
 with
 
 final as (
@@ -15,7 +16,8 @@ final as (
         events.CreatedDate as booked_at,
         cast(events.DurationInMinutes * 60 as integer) as duration_seconds,
         coalesce(events._is_deleted, false) as is_deleted,
-        coalesce(events.SystemModstamp, events._source_updated_at) as source_updated_at
+        coalesce(events.SystemModstamp, events._source_updated_at) as source_updated_at,
+        salesforce_contact_id(events.WhoId) as contact_id
     from raw_salesforce.event as events
 )
 

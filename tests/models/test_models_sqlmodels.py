@@ -12,16 +12,27 @@ from models.sqlmodels import SqlModelError, discover, materialize
 engine = landing_warehouse  # the SQL models read the landing tables: here the engine's warehouse has them
 DOCS = {model.name: model.doc for model in discover() if model.doc}  # each model's file (<table>.yml)
 
-# Core reads staging views only (and core.deals reads core.deal_stage_history).
+# Core reads staging views only (and core.deals reads core.deal_stage_history, core.activities reads
+# core.contacts).
 CORE_DEPENDENCIES = {
     "core.activities": {
+        "core.contacts",
         "staging.config_call_outcomes",
         "staging.crm_owners",
         "staging.hubspot_calls",
+        "staging.hubspot_emails",
         "staging.hubspot_links",
         "staging.hubspot_meetings",
+        "staging.hubspot_tasks",
         "staging.salesforce_events",
         "staging.salesforce_tasks",
+    },
+    "core.contacts": {
+        "staging.config_seniority",
+        "staging.hubspot_contacts",
+        "staging.hubspot_links",
+        "staging.salesforce_contacts",
+        "staging.salesforce_leads",
     },
     "core.deal_stage_history": {
         "staging.deals",
@@ -45,7 +56,13 @@ STAGING_DEPENDENCIES = {
     "staging.config_build": {"config.build"},
     "staging.config_call_outcomes": {"config.call_outcomes"},
     "staging.config_fx_rates": {"config.fx_rates"},
+    "staging.config_seniority": {"config.seniority_rules"},
     "staging.hubspot_calls": {"raw_hubspot.calls"},
+    "staging.hubspot_contacts": {"raw_hubspot.contacts"},
+    "staging.hubspot_emails": {"raw_hubspot.emails"},
+    "staging.hubspot_tasks": {"raw_hubspot.tasks"},
+    "staging.salesforce_contacts": {"raw_salesforce.contact"},
+    "staging.salesforce_leads": {"raw_salesforce.lead"},
     "staging.hubspot_deal_stage_history": {"raw_hubspot.deal_stage_history"},
     "staging.hubspot_deal_stages": {"raw_hubspot.deal_pipelines"},
     "staging.hubspot_deals": {"raw_hubspot.deals"},
@@ -59,8 +76,11 @@ STAGING_DEPENDENCIES = {
     "staging.crm_owners": {"staging.hubspot_owners", "staging.salesforce_users"},
     "staging.hubspot_links": {
         "raw_hubspot.call_associations",
+        "raw_hubspot.contact_associations",
         "raw_hubspot.deal_associations",
+        "raw_hubspot.email_associations",
         "raw_hubspot.meeting_associations",
+        "raw_hubspot.task_associations",
     },
     "staging.deals": {
         "staging.config_build",
@@ -87,9 +107,15 @@ def write(root, name, sql):
 
 def test_discover_finds_the_core_models_in_dependency_order():
     core = [m for m in discover() if m.schema == "core"]
-    assert [m.name for m in core] == ["core.activities", "core.reps", "core.deal_stage_history", "core.deals"]
+    assert [m.name for m in core] == [
+        "core.contacts",
+        "core.activities",
+        "core.reps",
+        "core.deal_stage_history",
+        "core.deals",
+    ]
     assert {m.name: set(m.dependencies) for m in core} == CORE_DEPENDENCIES
-    deals = core[3]
+    deals = core[4]
     assert (deals.schema, deals.table, deals.path) == (
         "core",
         "deals",
@@ -231,8 +257,13 @@ def test_every_core_and_staging_column_is_documented_in_table_order(engine):
 def test_materialize_writes_table_and_column_comments(engine):
     counts = build_core(engine)
     # no landing rows: only the config views hold rows (the build's one row of settings, the default
-    # call outcomes, no FX rates)
-    configured = {"staging.config_build": 1, "staging.config_call_outcomes": 6, "staging.config_fx_rates": 0}
+    # call outcomes, no FX rates, the default seniority terms)
+    configured = {
+        "staging.config_build": 1,
+        "staging.config_call_outcomes": 6,
+        "staging.config_fx_rates": 0,
+        "staging.config_seniority": 22,
+    }
     empty = dict.fromkeys([*STAGING_DEPENDENCIES, *CORE_DEPENDENCIES], 0)
     assert counts == empty | configured
     comments = fetch(

@@ -15,7 +15,12 @@ from models import sqlmodels
 from models.reporting import ReportingConfig, write_config
 
 _DEFAULTS: dict[str, dict[str, Any]] = {
-    "core.activities": {"is_deleted": False, "source": "salesforce"},
+    "core.activities": {
+        "is_deleted": False,
+        "source": "salesforce",
+        "is_done": True,
+        "reaches_executive": False,
+    },
     "core.deals": {"is_deleted": False, "is_closed": False, "is_won": False, "source": "salesforce"},
     "core.reps": {"is_active": True},
 }

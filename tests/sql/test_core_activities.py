@@ -1,6 +1,6 @@
-"""Golden rows for core.activities (KPI contract §2): every source field, the owner → rep mapping,
-prospect and deal ids, occurred/booked/duration rules, call and meeting outcomes, deleted records, and
-Salesforce archived activities (not deleted)."""
+"""Golden rows for core.activities (KPI contract §2), calls and meetings: every source field, the owner
+→ rep mapping, prospect and deal ids, occurred/booked/duration rules, call and meeting outcomes, deleted
+records, and Salesforce archived activities (not deleted)."""
 
 import pytest
 from sql_helpers import at, build_core, fetch, insert, warehouse
@@ -97,7 +97,7 @@ def activities(raw_template, tmp_path_factory):
         # Archived by Salesforce, not deleted (IsArchived alone is history); no owner.
         {"Id": "00T4", "TaskSubtype": "Call", "OwnerId": None, "CreatedDate": at("2024-03-01 12:00"),
          "SystemModstamp": at("2024-03-10 00:00"), "IsArchived": True},
-        # Not a call: not an activity.
+        # An e-mail (follow-up): an activity of its own type, no outcome (tests/sql/test_core_followups.py).
         {"Id": "00T5", "TaskSubtype": "Email", "OwnerId": "005R1", "CreatedDate": at("2024-03-01 12:00"),
          "SystemModstamp": at("2024-03-01 12:00")},
     )  # fmt: skip
@@ -192,14 +192,16 @@ COLUMNS = [
     "is_deleted",
     "source_updated_at",
 ]
+# Appended for follow-ups and executive reach (tests/sql/test_core_followups.py).
+FOLLOW_UP_COLUMNS = ["direction", "is_done", "contact_id", "reaches_executive"]
 
 
 def test_activities_columns(activities):
-    assert list(activities[0]) == COLUMNS
+    assert list(activities[0]) == COLUMNS + FOLLOW_UP_COLUMNS
 
 
 def test_activities_golden(activities):
-    assert [tuple(r.values()) for r in activities] == [
+    assert [tuple(r[c] for c in COLUMNS) for r in activities] == [
         # HubSpot calls
         ("hubspot:301", "hubspot", "301", "call", "hal@example.com", "hubspot:9", "hubspot:999",
          at("2024-03-03 11:00"), None, 65, "connected", False, at("2024-03-04 00:00")),
@@ -226,6 +228,8 @@ def test_activities_golden(activities):
         # Archived by Salesforce but not deleted: history, counted like any other call.
         ("salesforce:00T4", "salesforce", "00T4", "call", None, None, None,
          at("2024-03-01 12:00"), None, None, None, False, at("2024-03-10 00:00")),
+        ("salesforce:00T5", "salesforce", "00T5", "email", "rita@example.com", None, None,
+         at("2024-03-01 12:00"), None, None, None, False, at("2024-03-01 12:00")),
         # Salesforce meetings (Events)
         ("salesforce:00U1", "salesforce", "00U1", "meeting", "rita@example.com", "salesforce:003C",
          "salesforce:006D", at("2024-03-05 14:00"), at("2024-03-01 09:30"), 2700, None, False,

@@ -78,6 +78,52 @@ def test_salesforce_disposition(macro_engine, raw, expected):
     ]
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("  Head of Sales\t", "Head of Sales"),  # surrounding whitespace only
+        ("\u00a0VP\u2003", "VP"),  # Unicode whitespace
+        ("", None),
+        (" \u00a0\n", None),
+        ("-", "-"),  # punctuation is text: kept
+        (None, None),
+    ],
+)
+def test_clean_text(macro_engine, raw, expected):
+    assert fetch(macro_engine, "select clean_text(:raw) as value", raw=raw) == [{"value": expected}]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Vice-President, Sales", " vice president sales "),
+        ("Co-Founder & CEO", " co founder ceo "),
+        ("  SVP/GM  ", " svp gm "),
+        ("Directeur Général", " directeur général "),  # letters of any language are letters
+        ("Head of R&D 2", " head of r d 2 "),
+        ("---", "  "),  # no letter or digit: no words
+    ],
+)
+def test_title_words(macro_engine, raw, expected):
+    assert fetch(macro_engine, "select title_words(:raw) as value", raw=raw) == [{"value": expected}]
+
+
+@pytest.mark.parametrize(
+    ("who_id", "expected"),
+    [
+        ("003A", "salesforce:003A"),  # a Contact
+        ("00QB", "salesforce:00QB"),  # a Lead
+        ("001C", None),  # an Account is not a contact
+        ("", None),
+        (None, None),
+    ],
+)
+def test_salesforce_contact_id(macro_engine, who_id, expected):
+    assert fetch(macro_engine, "select salesforce_contact_id(:who_id) as value", who_id=who_id) == [
+        {"value": expected}
+    ]
+
+
 def _date(text: str | None) -> str:
     return "cast(null as date)" if text is None else f"date '{text}'"
 
@@ -115,10 +161,13 @@ def test_macro_files_are_not_models_and_each_is_named_as_its_file():
     assert all(model.schema != sqlmodels.MACRO_FOLDER for model in discover())
     assert sorted(sqlmodels.macros()) == [
         "average_cents",
+        "clean_text",
         "credited_rep_id",
         "funnel_stage",
         "hubspot_updated_at",
+        "salesforce_contact_id",
         "salesforce_disposition",
+        "title_words",
     ]
 
 

@@ -227,6 +227,11 @@ def _funnel(month, rep, name, firsts, proposals, won, a2p, p2w):
         "won": won,
         "appointment_to_proposal_rate": a2p,
         "proposal_to_win_rate": p2w,
+        # no contact in this data: no first appointment reaches the top (tests/sql/test_marts_followups.py)
+        "executive_first_appointments": 0,
+        "executive_reached_proposal": 0,
+        "executive_appointment_to_proposal_rate": None,
+        "other_appointment_to_proposal_rate": a2p,
     }
 
 
