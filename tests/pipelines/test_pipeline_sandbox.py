@@ -30,7 +30,7 @@ from sandbox.sandbox import Sandbox, SandboxConfig
 MIDNIGHT = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
 ORG = OrgConfig(seed=5, reps=6, teams=2, days=40, end=MIDNIGHT - timedelta(days=1), activities=1_500)
 SETTINGS = PipelineSettings(start_date=(MIDNIGHT - timedelta(days=3)).date())
-CORE = ("core.reps", "core.activities", "core.deals", "core.deal_stage_history")
+CORE = ("core.reps", "core.activities", "core.deals", "core.deal_stage_history", "core.contacts")
 
 
 @pytest.fixture(scope="module")
