@@ -224,8 +224,8 @@ def test_a_held_meeting_has_three_contacts_one_of_them_an_executive(store):
            GROUP BY m.id HAVING count(*) = 3 AND list_has_all(list(c.jobtitle), ?)""",
         [ORG.end, list(SHOWCASE_TITLES)],
     )
-    assert len(found) == 1
-    assert found[0][1] == sorted(SHOWCASE_TITLES)
+    assert found  # the showcase company's held meetings (one or more) have its three contacts
+    assert {tuple(titles) for _, titles in found} == {tuple(sorted(SHOWCASE_TITLES))}
 
 
 def test_contacts_carry_phones_lifecycle_stages_and_titles(store):
