@@ -2,7 +2,8 @@
 `<schema>/<table>`, its upstream assets read from the SQL itself (SqlModel.dependencies):
 `raw_<source>.<table>` is that table's extract asset, `config.<table>` the reporting-config asset
 (models.reporting.write_config), `<schema>.<table>` that model's asset. A new file, e.g. a mart in
-sql/marts/, becomes an asset with no code change.
+sql/marts/, becomes an asset with no code change. A table is built by a step of its own; the views of a
+schema (staging) by one step together.
 
 Each model asset also checks that its row count did not drop by more than the configured share since
 its previous build.
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from models.reporting import CONFIG_SCHEMA, CONFIG_TABLES, write_config
-from models.sqlmodels import SqlModel, materialize
+from models.sqlmodels import VIEW_SCHEMAS, SqlModel, materialize
 from pipelines.extract_assets import WAREHOUSE_POOL
 
 ROW_COUNT_CHECK = "row_count_not_dropped"
@@ -77,14 +78,29 @@ def config_asset() -> dg.AssetsDefinition:
 def sql_model_assets(
     models: Iterable[SqlModel], upstream: Iterable[dg.AssetKey], *, max_row_drop_percent: float
 ) -> list[dg.AssetsDefinition]:
-    """An asset per model; `upstream` are the keys of the non-SQL assets models may read."""
+    """An asset per model; `upstream` are the keys of the non-SQL assets models may read. The views
+    (VIEW_SCHEMAS: staging) are built together in one step: each is a cheap CREATE VIEW, and a step
+    apiece would cost a Dagster step's overhead (events, a pool slot, resources) per view per run."""
     models = list(models)
     known = set(upstream) | {model_key(m.name) for m in models}
-    return [_model_asset(model, known, max_row_drop_percent) for model in models]
+    views = [m for m in models if m.schema in VIEW_SCHEMAS]
+    tables = [m for m in models if m.schema not in VIEW_SCHEMAS]
+    steps = [_models_asset(f"build_{m.schema}_{m.table}", [m], known, max_row_drop_percent) for m in tables]
+    for schema in sorted({m.schema for m in views}):
+        layer = [m for m in views if m.schema == schema]
+        steps.append(_models_asset(f"build_{schema}", layer, known, max_row_drop_percent))
+    return steps
 
 
-def _model_asset(model: SqlModel, known: set[dg.AssetKey], max_drop: float) -> dg.AssetsDefinition:
-    key = model_key(model.name)
+def _counts_rows(model: SqlModel) -> bool:
+    """A model built from the reporting configuration alone (staging.config_*) follows the
+    configuration: its row count falling is a configuration change, not lost data, so it has no
+    row-count check."""
+    from_config = {table for table in model.dependencies if table.startswith(f"{CONFIG_SCHEMA}.")}
+    return not from_config or from_config != model.dependencies
+
+
+def _spec(model: SqlModel, known: set[dg.AssetKey]) -> dg.AssetSpec:
     deps = []
     for table in sorted(model.dependencies):
         if model_key(table) not in known:
@@ -94,55 +110,58 @@ def _model_asset(model: SqlModel, known: set[dg.AssetKey], max_drop: float) -> d
             )
         deps.append(model_key(table))
     doc = model.doc
-    # A model built from the reporting configuration alone (staging.config_*) follows the configuration:
-    # its row count falling is a configuration change, not lost data, so it has no row-count check.
-    from_config = {table for table in model.dependencies if table.startswith(f"{CONFIG_SCHEMA}.")}
-    counts_rows = not from_config or from_config != model.dependencies
+    schema = (
+        {
+            "dagster/column_schema": dg.TableSchema(
+                columns=[dg.TableColumn(n, description=d) for n, d in doc.columns.items()]
+            )
+        }
+        if doc
+        else {}
+    )
+    return dg.AssetSpec(
+        key=model_key(model.name),
+        deps=deps,
+        description=doc.description if doc else f"Built by {model.path.name}.",
+        group_name=model.schema,
+        kinds={"sql", "duckdb"},
+        metadata={"sql_file": str(model.path), **schema},
+    )
+
+
+def _models_asset(
+    name: str, models: list[SqlModel], known: set[dg.AssetKey], max_drop: float
+) -> dg.AssetsDefinition:
+    """One step building `models` in the given (dependency) order, each its own asset."""
+    checked = [m for m in models if _counts_rows(m)]
 
     @dg.multi_asset(
-        name=f"build_{model.schema}_{model.table}",
-        specs=[
-            dg.AssetSpec(
-                key=key,
-                deps=deps,
-                description=doc.description if doc else f"Built by {model.path.name}.",
-                group_name=model.schema,
-                kinds={"sql", "duckdb"},
-                metadata={
-                    "sql_file": str(model.path),
-                    **(
-                        {
-                            "dagster/column_schema": dg.TableSchema(
-                                columns=[dg.TableColumn(n, description=d) for n, d in doc.columns.items()]
-                            )
-                        }
-                        if doc
-                        else {}
-                    ),
-                },
-            )
-        ],
+        name=name,
+        specs=[_spec(model, known) for model in models],
         check_specs=[
             dg.AssetCheckSpec(
                 ROW_COUNT_CHECK,
-                asset=key,
+                asset=model_key(model.name),
                 description=f"The row count fell by at most {max_drop:g}% since the previous build.",
             )
-        ]
-        if counts_rows
-        else [],
+            for model in checked
+        ],
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
         required_resource_keys={"warehouse"},
     )
     def build(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        previous = _previous_row_count(context.instance, key)
         with context.resources.warehouse.engine() as engine:
-            rows = materialize(engine, model)
-        context.log.info(f"{model.name}: {rows:,} rows")
-        yield dg.MaterializeResult(asset_key=key, metadata={ROW_COUNT: rows, "sql_file": model.path.name})
-        if counts_rows:
-            yield row_count_check(key, rows, previous, max_drop)
+            for model in models:
+                key = model_key(model.name)
+                previous = _previous_row_count(context.instance, key)
+                rows = materialize(engine, model)
+                context.log.info(f"{model.name}: {rows:,} rows")
+                yield dg.MaterializeResult(
+                    asset_key=key, metadata={ROW_COUNT: rows, "sql_file": model.path.name}
+                )
+                if model in checked:
+                    yield row_count_check(key, rows, previous, max_drop)
 
     return build
 
