@@ -234,21 +234,27 @@ def macros(root: Path = SQL_ROOT) -> dict[str, str]:
     return found
 
 
-def materialize(engine: sa.Engine, model: SqlModel) -> int:
-    """The macros of the model's SQL tree, then `CREATE OR REPLACE TABLE <schema>.<table> AS <sql>` (a
-    VIEW in VIEW_SCHEMAS) and its comments, in one transaction; returns its row count."""
+def materialize(engine: sa.Engine, model: SqlModel, *, macros_defined: bool = False) -> int:
+    """The macros of the model's SQL tree (unless `macros_defined`: `build` defines them once), then
+    `CREATE OR REPLACE TABLE <schema>.<table> AS <sql>` (a VIEW in VIEW_SCHEMAS) and its comments, in one
+    transaction; returns its row count."""
     kind = "view" if model.schema in VIEW_SCHEMAS else "table"
     target = f"{quote(model.schema)}.{quote(model.table)}"
     body = model.sql.strip().rstrip(";").strip()
     with engine.begin() as conn:
         _require_inputs(conn, model)
-        for sql in macros(model.path.parent.parent).values():
-            conn.exec_driver_sql(sql)
+        if not macros_defined:
+            _define_macros(conn, model.path.parent.parent)
         conn.execute(sa.schema.CreateSchema(model.schema, if_not_exists=True))
         _drop_other_kind(conn, model, kind)
         conn.exec_driver_sql(f"create or replace {kind} {target} as\n{body}\n")
         _comment(conn, model)
         return int(conn.exec_driver_sql(f"select count(*) from {target}").scalar_one())
+
+
+def _define_macros(conn: sa.Connection, root: Path) -> None:
+    for sql in macros(root).values():
+        conn.exec_driver_sql(sql)
 
 
 def _drop_other_kind(conn: sa.Connection, model: SqlModel, kind: str) -> None:
@@ -300,4 +306,7 @@ def _comment(conn: sa.Connection, model: SqlModel) -> None:
 def build(engine: sa.Engine, models: list[SqlModel] | None = None) -> dict[str, int]:
     """Materialize `models` (default: every discovered model) in dependency order; name → row count."""
     ordered = discover() if models is None else _ordered(list(models))
-    return {model.name: materialize(engine, model) for model in ordered}
+    with engine.begin() as conn:
+        for root in dict.fromkeys(model.path.parent.parent for model in ordered):
+            _define_macros(conn, root)
+    return {model.name: materialize(engine, model, macros_defined=True) for model in ordered}

@@ -63,7 +63,27 @@ def _p(name: str, type_: str, label: str = "", field_type: str | None = None) ->
 _OWNER = _p("hubspot_owner_id", "enumeration", "Activity assigned to", "select")
 _OBJECT_ID = _p("hs_object_id", "number", "Record ID")
 
-CALLS = HObject(
+
+def _engagement(name: str, own: tuple[HProperty, ...], *, first_id: int) -> HObject:
+    """An engagement (call, meeting, e-mail, task): its own properties, then the owner and the
+    create/modify timestamps every engagement has."""
+    return HObject(
+        name,
+        (
+            *own,
+            _OWNER,
+            _p("hs_createdate", "datetime", "Create date"),
+            _p("hs_lastmodifieddate", "datetime", "Last modified date"),
+            _OBJECT_ID,
+        ),
+        default_properties=("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
+        created_property="hs_createdate",
+        modified_property="hs_lastmodifieddate",
+        first_id=first_id,
+    )
+
+
+CALLS = _engagement(
     "calls",
     (
         _p("hs_timestamp", "datetime", "Activity date"),
@@ -75,18 +95,11 @@ CALLS = HObject(
         _p("hs_call_status", "enumeration", "Call status", "select"),
         _p("hs_call_from_number", "string", "From number"),
         _p("hs_call_to_number", "string", "To Number"),
-        _OWNER,
-        _p("hs_createdate", "datetime", "Create date"),
-        _p("hs_lastmodifieddate", "datetime", "Last modified date"),
-        _OBJECT_ID,
     ),
-    default_properties=("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
-    created_property="hs_createdate",
-    modified_property="hs_lastmodifieddate",
     first_id=31_000_000_001,
 )
 
-MEETINGS = HObject(
+MEETINGS = _engagement(
     "meetings",
     (
         _p("hs_timestamp", "datetime", "Activity date"),
@@ -97,14 +110,7 @@ MEETINGS = HObject(
         _p("hs_meeting_end_time", "datetime", "Meeting end time"),
         _p("hs_meeting_outcome", "enumeration", "Meeting outcome", "select"),
         _p("hs_activity_type", "enumeration", "Call and meeting type", "select"),
-        _OWNER,
-        _p("hs_createdate", "datetime", "Create date"),
-        _p("hs_lastmodifieddate", "datetime", "Last modified date"),
-        _OBJECT_ID,
     ),
-    default_properties=("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
-    created_property="hs_createdate",
-    modified_property="hs_lastmodifieddate",
     first_id=52_000_000_001,
 )
 
@@ -179,7 +185,7 @@ CONTACTS = HObject(
     first_id=41_000_000_001,
 )
 
-EMAILS = HObject(
+EMAILS = _engagement(
     "emails",
     (
         _p("hs_timestamp", "datetime", "Activity date"),
@@ -189,18 +195,11 @@ EMAILS = HObject(
         _p("hs_email_status", "enumeration", "Email send status", "select"),
         _p("hs_email_from_email", "string", "From email"),
         _p("hs_email_to_email", "string", "To email"),
-        _OWNER,
-        _p("hs_createdate", "datetime", "Create date"),
-        _p("hs_lastmodifieddate", "datetime", "Last modified date"),
-        _OBJECT_ID,
     ),
-    default_properties=("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
-    created_property="hs_createdate",
-    modified_property="hs_lastmodifieddate",
     first_id=61_000_000_001,
 )
 
-TASKS = HObject(
+TASKS = _engagement(
     "tasks",
     (
         _p("hs_timestamp", "datetime", "Due date"),
@@ -210,14 +209,7 @@ TASKS = HObject(
         _p("hs_task_completion_date", "datetime", "Completed at"),
         _p("hs_task_type", "enumeration", "Task Type", "select"),
         _p("hs_task_priority", "enumeration", "Priority", "select"),
-        _OWNER,
-        _p("hs_createdate", "datetime", "Create date"),
-        _p("hs_lastmodifieddate", "datetime", "Last modified date"),
-        _OBJECT_ID,
     ),
-    default_properties=("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
-    created_property="hs_createdate",
-    modified_property="hs_lastmodifieddate",
     first_id=71_000_000_001,
 )
 
