@@ -61,6 +61,11 @@ def share(value: float | None) -> str:
     return MISSING if _missing(value) else f"{100 * value:.0f}%"
 
 
+def part_of(part: int, whole: int) -> str:
+    """3 of 7 (43%); an em dash when `whole` is 0 (no data, not 0%)."""
+    return f"{part:,} of {whole:,} ({share(part / whole)})" if whole else MISSING
+
+
 def signed_percent(value: float | None) -> str:
     """+12% / -8% with a typographic minus (a relative difference already in percent)."""
     return MISSING if _missing(value) else f"{value:+.0f}%".replace("-", "−")
