@@ -21,6 +21,11 @@ def count(value: float | int | None) -> str:
     return MISSING if _missing(value) else f"{round(value):,}"
 
 
+def counted(value: float, noun: str) -> str:
+    """1 e-mail, 12 e-mails (the plural adds an s)."""
+    return f"{count(value)} {noun}{'' if value == 1 else 's'}"
+
+
 def decimal1(value: float | None) -> str:
     """A count that may be fractional (the magic number): 4.2, 12, 1,234."""
     if _missing(value):

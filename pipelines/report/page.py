@@ -365,9 +365,7 @@ def _grid_cell(card: Scorecard, rep: RepWeeks, metric: Metric, top: float, label
     if metric.field == "calls":
         sub = f"{fmt.count(rep.total('connected_calls'))} connected"
     elif metric.field == "follow_ups":
-        sub = (
-            f"{fmt.count(rep.total('emails_sent'))} e-mails, {fmt.count(rep.total('tasks_completed'))} tasks"
-        )
+        sub = _follow_up_parts(rep.total("emails_sent"), rep.total("tasks_completed"))
     elif metric.field == "first_appointments" and rep.total_required() is not None:
         sub = f"of {fmt.decimal1(rep.total_required())} needed"
     elif metric.field == "deals_won":
@@ -385,11 +383,15 @@ def _grid_cell(card: Scorecard, rep: RepWeeks, metric: Metric, top: float, label
 def _week_detail(week: WeekRow, metric: Metric) -> str:
     """What a week's bar title adds to its figure: the follow-ups' parts, first appointments at the top."""
     if metric.field == "follow_ups":
-        emails, tasks = fmt.count(week.emails_sent), fmt.count(week.tasks_completed)
-        return f" ({emails} e-mails sent, {tasks} tasks completed)"
+        return f" ({_follow_up_parts(week.emails_sent, week.tasks_completed)})"
     if metric.field == "first_appointments" and week.executive_first_appointments:
         return f" ({fmt.count(week.executive_first_appointments)} at the top)"
     return ""
+
+
+def _follow_up_parts(emails_sent: float, tasks_completed: float) -> str:
+    """6 e-mails, 1 task."""
+    return f"{fmt.counted(emails_sent, 'e-mail')}, {fmt.counted(tasks_completed, 'task')}"
 
 
 TEAM_COLUMNS = (

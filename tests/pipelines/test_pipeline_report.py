@@ -209,33 +209,41 @@ def expected_marks(warehouse: Path) -> dict[tuple, tuple[int, int]]:
         first, current = window(db)
         rows = db.execute(
             """select rep_id, week_start, calls, meetings_held, first_appointments, proposals, deals_won,
-                      revenue_won, required_first_appointments, revenue_target
+                      revenue_won, follow_ups, required_first_appointments, revenue_target
                from marts.rep_weekly_scorecard where week_start between ? and ?""",
             [first, current],
         ).fetchall()
-        metrics = ("calls", "meetings_held", "first_appointments", "proposals", "deals_won", "revenue_won")
+        metrics = (
+            "calls",
+            "meetings_held",
+            "first_appointments",
+            "proposals",
+            "deals_won",
+            "revenue_won",
+            "follow_ups",
+        )
         for rep in {r[0] for r in rows}:
             mine = [r for r in rows if r[0] == rep]
             for i, metric in enumerate(metrics):
                 refs = 0
                 if metric == "first_appointments":
-                    refs = sum(r[8] is not None for r in mine)
-                if metric == "revenue_won":
                     refs = sum(r[9] is not None for r in mine)
+                if metric == "revenue_won":
+                    refs = sum(r[10] is not None for r in mine)
                 expected["weekly", rep, metric] = (sum(r[2 + i] > 0 for r in mine), refs)
             now = [r for r in mine if r[1] == current]
             expected["barometer", rep, ""] = (
                 int(bool(now) and now[0][4] > 0),
-                int(bool(now) and now[0][8] is not None),
+                int(bool(now) and now[0][9] is not None),
             )
         weeks = {w: [r for r in rows if r[1] == w] for w in {r[1] for r in rows}}
         expected["team-activity", "", ""] = (
             sum(sum(r[4] for r in rs) > 0 for rs in weeks.values()),
-            sum(any(r[8] is not None for r in rs) for rs in weeks.values()),
+            sum(any(r[9] is not None for r in rs) for rs in weeks.values()),
         )
         expected["team-results", "", ""] = (
             sum(sum(r[7] for r in rs) > 0 for rs in weeks.values()),
-            sum(any(r[9] is not None for r in rs) for rs in weeks.values()),
+            sum(any(r[10] is not None for r in rs) for rs in weeks.values()),
         )
         cohorts = db.execute(
             """select sum(first_appointments), sum(reached_proposal), sum(won) from marts.funnel_monthly
@@ -243,6 +251,7 @@ def expected_marks(warehouse: Path) -> dict[tuple, tuple[int, int]]:
             [first.replace(day=1)],
         ).fetchall()
         expected["funnel", "", ""] = (sum(v > 0 for row in cohorts for v in row), 0)
+        expected.update(expected_reach_marks(db, first, {r[0] for r in rows}))
         (quarter,) = db.execute("select cast(date_trunc('quarter', ?::date) as date)", [current]).fetchone()
         peers = db.execute(
             """select rep_id, quarter_start, win_rate_vs_team_pts, revenue_per_sale_vs_team_pct,
@@ -254,6 +263,27 @@ def expected_marks(warehouse: Path) -> dict[tuple, tuple[int, int]]:
         for rep, start, *values in peers:
             for metric, value in zip(("win_rate", "revenue_per_sale", "sales_cycle"), values, strict=True):
                 expected["peer", f"{rep}@{start}", metric] = (int(value is not None and value != 0), 0)
+    return expected
+
+
+def expected_reach_marks(db: duckdb.DuckDBPyConnection, first: date, reps: set[str]) -> dict[tuple, tuple]:
+    """The at-the-top charts per rep (every rep of the weekly grid, at zero without a cohort) and for the
+    team: one mark per non-zero part of the first appointments (at the top, others) and per non-zero
+    appointment → proposal rate (at the top, others)."""
+    totals = db.execute(
+        """select rep_id, sum(first_appointments), sum(executive_first_appointments), sum(reached_proposal),
+                  sum(executive_reached_proposal)
+           from marts.funnel_monthly where cohort_month >= ? and rep_id is not null group by rep_id""",
+        [first.replace(day=1)],
+    ).fetchall()
+    figures = {rep: (0, 0, 0, 0) for rep in reps} | {rep: tuple(values) for rep, *values in totals}
+    team = tuple(sum(values) for values in zip(*figures.values(), strict=True)) if figures else (0, 0, 0, 0)
+    expected: dict[tuple, tuple[int, int]] = {}
+    if not team[0]:
+        return expected  # the section's empty note instead of charts
+    for rep, (first_appointments, top, reached, top_reached) in {**figures, "": team}.items():
+        expected["top-share", rep, ""] = ((top > 0) + (first_appointments - top > 0), 0)
+        expected["top-conversion", rep, ""] = ((top_reached > 0) + (reached - top_reached > 0), 0)
     return expected
 
 
@@ -328,6 +358,8 @@ def test_every_chart_draws_one_mark_per_figure_and_shows_them_on_screen(built, r
         "team-activity",
         "team-results",
         "funnel",
+        "top-share",
+        "top-conversion",
         "peer",
     }
 
@@ -387,6 +419,7 @@ def test_a_fresh_warehouse_with_empty_marts_gives_a_page_saying_so(tmp_path):
         "No rep has activity, results or a revenue target in the week of",
         "No activity, results or targets in the 12 weeks shown.",
         "No first appointments in the months shown",
+        "No first appointments in the months shown: nothing at the top yet.",
         "No deal closed this quarter or last",
         "No sync recorded in this warehouse",
     ):
