@@ -218,11 +218,6 @@ class Funnel:
         return ratio(self.won, self.reached_proposal)
 
     @property
-    def at_the_top(self) -> float | None:
-        """The share of the first appointments that reach an executive."""
-        return ratio(self.executive_first_appointments, self.first_appointments)
-
-    @property
     def other_first_appointments(self) -> int:
         return self.first_appointments - self.executive_first_appointments
 
