@@ -1,7 +1,8 @@
 """The scorecard's charts as inline SVG strings, drawn here (no JavaScript, no library, nothing fetched).
 
 Every data mark is an element with class `mark` (and its tone: `act` activity, `res` results, `prop`
-proposals, `better`/`worse` against the team; `-now` for this week, still in progress); reference
+proposals, `top` at the top (with an executive), `better`/`worse` against the team; `-now` for this
+week, still in progress); reference
 marks (targets, magic numbers, pace) have class `ref` or `pace`. The colours are the Okabe-Ito palette,
 which stays distinguishable with the common colour-vision deficiencies; the page's CSS applies them.
 Text inside an SVG is escaped by the callers' `esc`.
@@ -20,6 +21,7 @@ TONES = {
     "res": "#E69F00",  # results: orange
     "res-now": "#F2CF7F",
     "prop": "#56B4E9",  # proposals: sky blue
+    "top": "#009E73",  # first appointments at the top (with an executive): bluish green
     "better": "#0072B2",  # better than the team
     "worse": "#D55E00",  # worse than the team: vermillion
 }
@@ -160,6 +162,40 @@ def diverging(
             )
     return (
         f'<svg {_attrs("peer", label, data)} width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">{"".join(parts)}</svg>'
+    )
+
+
+def bar_rows(
+    rows: Sequence[Sequence[tuple[float, str, str]]],
+    *,
+    top: float,
+    chart: str,
+    label: str,
+    data: dict[str, str] | None = None,
+    width: int = 150,
+    row_height: int = 8,
+) -> str:
+    """Horizontal bars on a track, one per row, from 0 to `top`; a row is a stack of segments (value,
+    tone, title), left to right (segments of 0 are left out)."""
+    gap = 3
+    height = len(rows) * (row_height + gap) - gap
+    scale = width / (top or 1.0)
+    parts = []
+    for i, segments in enumerate(rows):
+        y = i * (row_height + gap)
+        parts.append(f'<rect class="track" x="0" y="{y}" width="{width}" height="{row_height}" rx="1"/>')
+        x = 0.0
+        for value, tone, title in segments:
+            if value > 0:
+                length = max(2.0, min(value * scale, width - x))
+                parts.append(
+                    f'<rect class="mark {tone}" x="{_n(x)}" y="{y}" width="{_n(length)}" '
+                    f'height="{row_height}"><title>{esc(title)}</title></rect>'
+                )
+                x += length
+    return (
+        f'<svg {_attrs(chart, label, data)} width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}">{"".join(parts)}</svg>'
     )
 

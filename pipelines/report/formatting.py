@@ -21,6 +21,11 @@ def count(value: float | int | None) -> str:
     return MISSING if _missing(value) else f"{round(value):,}"
 
 
+def counted(value: float, noun: str) -> str:
+    """1 e-mail, 12 e-mails (the plural adds an s)."""
+    return f"{count(value)} {noun}{'' if value == 1 else 's'}"
+
+
 def decimal1(value: float | None) -> str:
     """A count that may be fractional (the magic number): 4.2, 12, 1,234."""
     if _missing(value):
@@ -59,6 +64,11 @@ def percent(value: float | None) -> str:
 def share(value: float | None) -> str:
     """A ratio (0.342) as 34%."""
     return MISSING if _missing(value) else f"{100 * value:.0f}%"
+
+
+def part_of(part: int, whole: int) -> str:
+    """3 of 7 (43%); an em dash when `whole` is 0 (no data, not 0%)."""
+    return f"{part:,} of {whole:,} ({share(part / whole)})" if whole else MISSING
 
 
 def signed_percent(value: float | None) -> str:

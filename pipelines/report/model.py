@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -37,6 +37,26 @@ class WeekRow:
     attainment_pct: float | None = None
     required_first_appointments: float | None = None
     activity_barometer_pct: float | None = None
+    emails_sent: int = 0
+    tasks_completed: int = 0
+    follow_ups: int = 0  # emails_sent + tasks_completed
+    executive_first_appointments: int = 0  # the week's first appointments at the top
+
+
+# The WeekRow counts that add up across reps (the team's week).
+WEEK_COUNTS = (
+    "calls",
+    "connected_calls",
+    "meetings_held",
+    "first_appointments",
+    "proposals",
+    "deals_won",
+    "deals_lost",
+    "emails_sent",
+    "tasks_completed",
+    "follow_ups",
+    "executive_first_appointments",
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +69,8 @@ class CohortRow:
     first_appointments: int
     reached_proposal: int
     won: int
+    executive_first_appointments: int = 0
+    executive_reached_proposal: int = 0
 
 
 @dataclass(frozen=True)
@@ -171,20 +193,45 @@ class RepThisWeek:
         return max(0, math.ceil(required - self.week.first_appointments - 1e-9))
 
 
+def ratio(part: float, whole: float) -> float | None:
+    """part / whole; None (no data, not 0) when whole is 0."""
+    return part / whole if whole else None
+
+
 @dataclass(frozen=True)
 class Funnel:
-    label_date: date | None  # the cohort month; None for a rep's total over the months shown
+    """First appointments and what became of them; "at the top" ones (reaching an executive) apart."""
+
+    label_date: date | None  # the cohort month; None for a total over the months shown
     first_appointments: int
     reached_proposal: int
     won: int
+    executive_first_appointments: int = 0
+    executive_reached_proposal: int = 0
 
     @property
     def to_proposal(self) -> float | None:
-        return self.reached_proposal / self.first_appointments if self.first_appointments else None
+        return ratio(self.reached_proposal, self.first_appointments)
 
     @property
     def to_win(self) -> float | None:
-        return self.won / self.reached_proposal if self.reached_proposal else None
+        return ratio(self.won, self.reached_proposal)
+
+    @property
+    def other_first_appointments(self) -> int:
+        return self.first_appointments - self.executive_first_appointments
+
+    @property
+    def other_reached_proposal(self) -> int:
+        return self.reached_proposal - self.executive_reached_proposal
+
+    @property
+    def executive_to_proposal(self) -> float | None:
+        return ratio(self.executive_reached_proposal, self.executive_first_appointments)
+
+    @property
+    def other_to_proposal(self) -> float | None:
+        return ratio(self.other_reached_proposal, self.other_first_appointments)
 
 
 @dataclass(frozen=True)
@@ -212,6 +259,12 @@ class Scorecard:
     rep_funnels: tuple[RepFunnel, ...]
     quarters: tuple[PeerQuarter, ...]  # latest first
     team_weeks: tuple[WeekRow, ...] = field(default=())  # the reps' figures summed per week
+    reach: tuple[RepFunnel, ...] = field(default=())  # rep_funnels and every other rep shown, at zero
+
+    @property
+    def team_funnel(self) -> Funnel:
+        """The cohorts' figures summed (team rates from counts, never averaged)."""
+        return _sum_funnels(self.cohorts)
 
     @property
     def rep_count(self) -> int:
@@ -286,6 +339,7 @@ def build_scorecard(
         rep_funnels=rep_funnels,
         quarters=_quarters(peer_rows),
         team_weeks=tuple(_team_week(w, [rep.weeks[i] for rep in reps]) for i, w in enumerate(weeks)),
+        reach=_with_every_rep(rep_funnels, reps),
     )
 
 
@@ -328,13 +382,7 @@ def _team_week(week: date, rows: Sequence[WeekRow]) -> WeekRow:
         week_start=week,
         rep_id="",
         rep_name="Team",
-        calls=sum(r.calls for r in rows),
-        connected_calls=sum(r.connected_calls for r in rows),
-        meetings_held=sum(r.meetings_held for r in rows),
-        first_appointments=sum(r.first_appointments for r in rows),
-        proposals=sum(r.proposals for r in rows),
-        deals_won=sum(r.deals_won for r in rows),
-        deals_lost=sum(r.deals_lost for r in rows),
+        **{name: sum(getattr(r, name) for r in rows) for name in WEEK_COUNTS},
         revenue_won=sum((r.revenue_won for r in rows), Decimal(0)),
         revenue_target=sum(targets, Decimal(0)) if targets else None,
         required_first_appointments=sum(required) if required else None,
@@ -342,24 +390,43 @@ def _team_week(week: date, rows: Sequence[WeekRow]) -> WeekRow:
 
 
 def _funnels(rows: Iterable[CohortRow]) -> tuple[tuple[Funnel, ...], tuple[RepFunnel, ...]]:
-    months: dict[date, list[int]] = {}
-    reps: dict[str, list[int]] = {}
+    months: dict[date, list[Funnel]] = {}
+    reps: dict[str, list[Funnel]] = {}
     names: dict[str, str] = {}
     for row in rows:
-        figures = (row.first_appointments, row.reached_proposal, row.won)
-        buckets = (months.setdefault(row.cohort_month, [0, 0, 0]), reps.setdefault(row.rep_id, [0, 0, 0]))
-        for bucket in buckets:
-            for i, value in enumerate(figures):
-                bucket[i] += value
+        figures = Funnel(
+            None,
+            row.first_appointments,
+            row.reached_proposal,
+            row.won,
+            row.executive_first_appointments,
+            row.executive_reached_proposal,
+        )
+        months.setdefault(row.cohort_month, []).append(figures)
+        reps.setdefault(row.rep_id, []).append(figures)
         names[row.rep_id] = display_name(row.rep_id, row.rep_name)
-    cohorts = tuple(Funnel(month, *months[month]) for month in sorted(months))
+    cohorts = tuple(replace(_sum_funnels(months[month]), label_date=month) for month in sorted(months))
     rep_funnels = tuple(
         sorted(
-            (RepFunnel(rep_id, names[rep_id], Funnel(None, *figures)) for rep_id, figures in reps.items()),
+            (RepFunnel(rep_id, names[rep_id], _sum_funnels(parts)) for rep_id, parts in reps.items()),
             key=lambda r: _sort_key(r.name, r.rep_id),
         )
     )
     return cohorts, rep_funnels
+
+
+def _sum_funnels(parts: Iterable[Funnel]) -> Funnel:
+    """The counts of `parts` added up (no label date)."""
+    counts = [f.name for f in fields(Funnel) if f.name != "label_date"]
+    parts = list(parts)
+    return Funnel(None, **{name: sum(getattr(p, name) for p in parts) for name in counts})
+
+
+def _with_every_rep(rep_funnels: Sequence[RepFunnel], reps: Iterable[RepWeeks]) -> tuple[RepFunnel, ...]:
+    """`rep_funnels` and, at zero, every rep of the weekly figures without a cohort in the months shown."""
+    known = {r.rep_id for r in rep_funnels}
+    others = (RepFunnel(r.rep_id, r.name, Funnel(None, 0, 0, 0)) for r in reps if r.rep_id not in known)
+    return tuple(sorted((*rep_funnels, *others), key=lambda r: _sort_key(r.name, r.rep_id)))
 
 
 def _quarters(rows: Iterable[PeerRow]) -> tuple[PeerQuarter, ...]:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from pipelines.report import charts
 from pipelines.report import formatting as fmt
 from pipelines.report.charts import esc
-from pipelines.report.model import Pace, PeerQuarter, RepWeeks, Scorecard
+from pipelines.report.model import Funnel, Pace, PeerQuarter, RepWeeks, Scorecard, WeekRow, ratio
 from pipelines.report.style import CSS
 
 SOURCE_NAMES = {"salesforce": "Salesforce", "hubspot": "HubSpot"}
@@ -32,6 +32,7 @@ class Metric:
 
 GRID_METRICS = (
     Metric("calls", "Calls", "act", "calls"),
+    Metric("follow_ups", "Follow-ups", "act", "follow-ups"),
     Metric("meetings_held", "Meetings held", "act", "meetings held"),
     Metric("first_appointments", "First appointments", "act", "first appointments"),
     Metric("proposals", "Proposals", "res", "proposals"),
@@ -48,6 +49,7 @@ def render(card: Scorecard, *, generated_at: datetime) -> str:
             _this_week(card),
             _activity_results(card),
             _funnel(card),
+            _top(card),
             _peers(card),
             _footer(card, generated_at),
         )
@@ -243,9 +245,10 @@ def _pace_icon(pace: Pace) -> str:
 def _activity_results(card: Scorecard) -> str:
     ctx = card.context
     lede = (
-        "Inputs a rep controls (calls, meetings, first appointments; blue) next to the results they lead to "
-        "(proposals, wins, revenue; orange), week by week. Every rep's bars share one scale per column; "
-        "the last bar of each is this week so far (lighter)."
+        "Inputs a rep controls (calls, follow-ups, meetings, first appointments; blue) next to the results "
+        "they lead to (proposals, wins, revenue; orange), week by week. Follow-ups are the e-mails sent and "
+        "tasks completed that keep a deal moving between calls and meetings. Every rep's bars share one "
+        "scale per column; the last bar of each is this week so far (lighter)."
     )
     if not card.reps:
         return _section(
@@ -316,8 +319,8 @@ def _grid(card: Scorecard) -> str:
     return (
         f'<table class="grid"><thead><tr><th>Rep</th>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
-        '<p class="note">Figures: totals over the weeks shown. Dark ticks: the week\'s magic number (first '
-        "appointments) and revenue target.</p>"
+        '<p class="note">Figures: totals over the weeks shown. Follow-ups: e-mails sent plus tasks '
+        "completed. Dark ticks: the week's magic number (first appointments) and revenue target.</p>"
     )
 
 
@@ -342,7 +345,7 @@ def _grid_cell(card: Scorecard, rep: RepWeeks, metric: Metric, top: float, label
     show = (lambda v: _money(card, v)) if metric.field == "revenue_won" else fmt.count
     titles = []
     for i, w in enumerate(rep.weeks):
-        text = f"{labels[i]}: {show(getattr(w, metric.field))} {metric.unit}"
+        text = f"{labels[i]}: {show(getattr(w, metric.field))} {metric.unit}{_week_detail(w, metric)}"
         if refs and refs[i] is not None:
             text += f" (needed {fmt.decimal1(refs[i])})" if metric.field == "first_appointments" else ""
             text += f" (target {_money(card, refs[i])})" if metric.field == "revenue_won" else ""
@@ -361,6 +364,8 @@ def _grid_cell(card: Scorecard, rep: RepWeeks, metric: Metric, top: float, label
     sub = ""
     if metric.field == "calls":
         sub = f"{fmt.count(rep.total('connected_calls'))} connected"
+    elif metric.field == "follow_ups":
+        sub = _follow_up_parts(rep.total("emails_sent"), rep.total("tasks_completed"))
     elif metric.field == "first_appointments" and rep.total_required() is not None:
         sub = f"of {fmt.decimal1(rep.total_required())} needed"
     elif metric.field == "deals_won":
@@ -375,13 +380,40 @@ def _grid_cell(card: Scorecard, rep: RepWeeks, metric: Metric, top: float, label
     )
 
 
+def _week_detail(week: WeekRow, metric: Metric) -> str:
+    """What a week's bar title adds to its figure: the follow-ups' parts, first appointments at the top."""
+    if metric.field == "follow_ups":
+        return f" ({_follow_up_parts(week.emails_sent, week.tasks_completed)})"
+    if metric.field == "first_appointments" and week.executive_first_appointments:
+        return f" ({fmt.count(week.executive_first_appointments)} at the top)"
+    return ""
+
+
+def _follow_up_parts(emails_sent: float, tasks_completed: float) -> str:
+    """6 e-mails, 1 task."""
+    return f"{fmt.counted(emails_sent, 'e-mail')}, {fmt.counted(tasks_completed, 'task')}"
+
+
+TEAM_COLUMNS = (
+    "Calls",
+    "Connected",
+    "E-mails sent",
+    "Tasks done",
+    "Meetings held",
+    "First appts",
+    "At the top",
+    "Needed",
+    "Proposals",
+    "Won",
+    "Lost",
+    "Revenue won",
+    "Target",
+    "Attainment",
+)
+
+
 def _team_table(card: Scorecard) -> str:
-    head = (
-        '<tr><th>Week of</th><th class="num">Calls</th><th class="num">Connected</th>'
-        '<th class="num">Meetings held</th><th class="num">First appts</th><th class="num">Needed</th>'
-        '<th class="num">Proposals</th><th class="num">Won</th><th class="num">Lost</th>'
-        '<th class="num">Revenue won</th><th class="num">Target</th><th class="num">Attainment</th></tr>'
-    )
+    head = "<tr><th>Week of</th>" + "".join(f'<th class="num">{esc(c)}</th>' for c in TEAM_COLUMNS) + "</tr>"
     rows = []
     for i, w in enumerate(reversed(card.team_weeks)):
         attainment = 100 * float(w.revenue_won) / float(w.revenue_target) if w.revenue_target else None
@@ -393,8 +425,11 @@ def _team_table(card: Scorecard) -> str:
                 for v in (
                     fmt.count(w.calls),
                     fmt.count(w.connected_calls),
+                    fmt.count(w.emails_sent),
+                    fmt.count(w.tasks_completed),
                     fmt.count(w.meetings_held),
                     fmt.count(w.first_appointments),
+                    fmt.count(w.executive_first_appointments),
                     fmt.decimal1(w.required_first_appointments),
                     fmt.count(w.proposals),
                     fmt.count(w.deals_won),
@@ -467,6 +502,111 @@ def _funnel(card: Scorecard) -> str:
         f'<th class="num">Proposal → win</th></tr></thead><tbody>{rows}</tbody></table>'
     )
     return _section("funnel", "Funnel by monthly cohort", lede, legend + chart + table)
+
+
+# -- at the top -------------------------------------------------------------------------------------
+
+TOP_TITLE = "First appointments at the top"
+
+
+def _top(card: Scorecard) -> str:
+    lede = (
+        "A first appointment is at the top when it is held with an executive — a C-level or VP contact, "
+        "someone who can say yes. Such a meeting skips the climb through the organisation, so it should "
+        "reach a proposal more often than one lower down: the share each rep gets at the top, and whether "
+        "those meetings do convert better here. Same cohorts as the funnel above."
+    )
+    team = card.team_funnel
+    if not team.first_appointments:
+        return _section(
+            "top",
+            TOP_TITLE,
+            lede,
+            _empty("No first appointments in the months shown: nothing at the top yet."),
+        )
+    tiles = (
+        _rate_tile(
+            team.executive_first_appointments, team.first_appointments, "first appointments at the top"
+        ),
+        _rate_tile(
+            team.executive_reached_proposal, team.executive_first_appointments, "at the top → proposal"
+        ),
+        _rate_tile(
+            team.other_reached_proposal, team.other_first_appointments, "other first appts → proposal"
+        ),
+    )
+    legend = (
+        '<div class="legend">'
+        f"<span>{charts.swatch('top')} at the top (with an executive)</span>"
+        f"<span>{charts.swatch('act')} other first appointments</span>"
+        "</div>"
+    )
+    rows = [_top_row(r.name, r.rep_id, r.total) for r in card.reach]
+    rows.append(_top_row("Team", "", team))
+    first, last = card.cohorts[0].label_date, card.cohorts[-1].label_date
+    table = (
+        f"<h3>Per rep, cohorts {esc(fmt.month_label(first))} – {esc(fmt.month_label(last))} together</h3>"
+        '<table class="top"><thead><tr><th>Rep</th><th class="num">First appts</th>'
+        '<th class="num">At the top</th><th>Share at the top</th><th class="num">At the top → proposal</th>'
+        '<th class="num">Others → proposal</th><th>Appt → proposal</th><th class="num">Difference</th>'
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+    note = (
+        '<p class="note">At the top: the meeting\'s contact (in HubSpot, any contact on it) has a C-level '
+        "or VP title. → proposal: the share that reached a proposal, at any time up to now. Difference: "
+        "points by which first appointments at the top convert better (or worse) than the others. A dash: no "
+        "such first appointment, so no rate. The team's figures add up the counts; they are not averages of "
+        "the reps' percentages.</p>"
+    )
+    return _section("top", TOP_TITLE, lede, f'<div class="tiles">{"".join(tiles)}</div>{legend}{table}{note}')
+
+
+def _rate_tile(part: int, whole: int, what: str) -> str:
+    small = f"{what}: {part:,} of {whole:,}" if whole else f"{what}: none to measure"
+    return _tile(fmt.share(ratio(part, whole)), small)
+
+
+def _top_row(name: str, rep_id: str, funnel: Funnel) -> str:
+    """A rep's (or, without `rep_id`, the team's) row of the at-the-top table."""
+    who = name if rep_id else "Team"
+    data = {"data-rep": rep_id} if rep_id else {}
+    top, other = funnel.executive_first_appointments, funnel.other_first_appointments
+    share = charts.bar_rows(
+        [
+            [
+                (top, "top", f"{who}: {fmt.count(top)} first appointments at the top"),
+                (other, "act", f"{who}: {fmt.count(other)} other first appointments"),
+            ]
+        ],
+        top=funnel.first_appointments,
+        chart="top-share",
+        label=f"{who}: {fmt.part_of(top, funnel.first_appointments)} first appointments at the top",
+        data=data,
+    )
+    to_top, to_other = funnel.executive_to_proposal, funnel.other_to_proposal
+    conversion = charts.bar_rows(
+        [
+            [(to_top or 0, "top", f"{who}: at the top → proposal {fmt.share(to_top)}")],
+            [(to_other or 0, "act", f"{who}: others → proposal {fmt.share(to_other)}")],
+        ],
+        top=1.0,
+        chart="top-conversion",
+        label=f"{who}: appointment → proposal {fmt.share(to_top)} at the top, {fmt.share(to_other)} others",
+        data=data,
+    )
+    gap = None if to_top is None or to_other is None else 100 * (to_top - to_other)
+    return (
+        ('<tr class="team">' if not rep_id else "<tr>")
+        + (_rep(name, rep_id) if rep_id else '<td class="rep">Team</td>')
+        + f'<td class="num">{fmt.count(funnel.first_appointments)}</td>'
+        + f'<td class="num">{esc(fmt.part_of(top, funnel.first_appointments))}</td>'
+        + f"<td>{share}</td>"
+        + f'<td class="num">{esc(fmt.part_of(funnel.executive_reached_proposal, top))}</td>'
+        + f'<td class="num">{esc(fmt.part_of(funnel.other_reached_proposal, other))}</td>'
+        + f"<td>{conversion}</td>"
+        + f'<td class="num">{esc(fmt.points(gap))}</td>'
+        + "</tr>"
+    )
 
 
 # -- peers ------------------------------------------------------------------------------------------

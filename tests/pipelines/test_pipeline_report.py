@@ -209,33 +209,41 @@ def expected_marks(warehouse: Path) -> dict[tuple, tuple[int, int]]:
         first, current = window(db)
         rows = db.execute(
             """select rep_id, week_start, calls, meetings_held, first_appointments, proposals, deals_won,
-                      revenue_won, required_first_appointments, revenue_target
+                      revenue_won, follow_ups, required_first_appointments, revenue_target
                from marts.rep_weekly_scorecard where week_start between ? and ?""",
             [first, current],
         ).fetchall()
-        metrics = ("calls", "meetings_held", "first_appointments", "proposals", "deals_won", "revenue_won")
+        metrics = (
+            "calls",
+            "meetings_held",
+            "first_appointments",
+            "proposals",
+            "deals_won",
+            "revenue_won",
+            "follow_ups",
+        )
         for rep in {r[0] for r in rows}:
             mine = [r for r in rows if r[0] == rep]
             for i, metric in enumerate(metrics):
                 refs = 0
                 if metric == "first_appointments":
-                    refs = sum(r[8] is not None for r in mine)
-                if metric == "revenue_won":
                     refs = sum(r[9] is not None for r in mine)
+                if metric == "revenue_won":
+                    refs = sum(r[10] is not None for r in mine)
                 expected["weekly", rep, metric] = (sum(r[2 + i] > 0 for r in mine), refs)
             now = [r for r in mine if r[1] == current]
             expected["barometer", rep, ""] = (
                 int(bool(now) and now[0][4] > 0),
-                int(bool(now) and now[0][8] is not None),
+                int(bool(now) and now[0][9] is not None),
             )
         weeks = {w: [r for r in rows if r[1] == w] for w in {r[1] for r in rows}}
         expected["team-activity", "", ""] = (
             sum(sum(r[4] for r in rs) > 0 for rs in weeks.values()),
-            sum(any(r[8] is not None for r in rs) for rs in weeks.values()),
+            sum(any(r[9] is not None for r in rs) for rs in weeks.values()),
         )
         expected["team-results", "", ""] = (
             sum(sum(r[7] for r in rs) > 0 for rs in weeks.values()),
-            sum(any(r[9] is not None for r in rs) for rs in weeks.values()),
+            sum(any(r[10] is not None for r in rs) for rs in weeks.values()),
         )
         cohorts = db.execute(
             """select sum(first_appointments), sum(reached_proposal), sum(won) from marts.funnel_monthly
@@ -243,6 +251,7 @@ def expected_marks(warehouse: Path) -> dict[tuple, tuple[int, int]]:
             [first.replace(day=1)],
         ).fetchall()
         expected["funnel", "", ""] = (sum(v > 0 for row in cohorts for v in row), 0)
+        expected.update(expected_reach_marks(db, first, {r[0] for r in rows}))
         (quarter,) = db.execute("select cast(date_trunc('quarter', ?::date) as date)", [current]).fetchone()
         peers = db.execute(
             """select rep_id, quarter_start, win_rate_vs_team_pts, revenue_per_sale_vs_team_pct,
@@ -257,18 +266,33 @@ def expected_marks(warehouse: Path) -> dict[tuple, tuple[int, int]]:
     return expected
 
 
+def expected_reach_marks(db: duckdb.DuckDBPyConnection, first: date, reps: set[str]) -> dict[tuple, tuple]:
+    """The at-the-top charts per rep (every rep of the weekly grid, at zero without a cohort) and for the
+    team: one mark per non-zero part of the first appointments (at the top, others) and per non-zero
+    appointment → proposal rate (at the top, others)."""
+    totals = db.execute(
+        """select rep_id, sum(first_appointments), sum(executive_first_appointments), sum(reached_proposal),
+                  sum(executive_reached_proposal)
+           from marts.funnel_monthly where cohort_month >= ? and rep_id is not null group by rep_id""",
+        [first.replace(day=1)],
+    ).fetchall()
+    figures = {rep: (0, 0, 0, 0) for rep in reps} | {rep: tuple(values) for rep, *values in totals}
+    team = tuple(sum(values) for values in zip(*figures.values(), strict=True)) if figures else (0, 0, 0, 0)
+    expected: dict[tuple, tuple[int, int]] = {}
+    if not team[0]:
+        return expected  # the section's empty note instead of charts
+    for rep, (first_appointments, top, reached, top_reached) in {**figures, "": team}.items():
+        expected["top-share", rep, ""] = ((top > 0) + (first_appointments - top > 0), 0)
+        expected["top-conversion", rep, ""] = ((top_reached > 0) + (reached - top_reached > 0), 0)
+    return expected
+
+
 # -- rendering ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def rendered(built, tmp_path_factory):
-    """The asset's page in Chromium: the DOM (with each chart's box, from a probing copy of the page)
-    and a screenshot of the page itself, kept as an artifact."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (Debian: chromium)")
-    _, outcome, _ = built
-    page = Path(outcome.metadata[REPORT_KEY.to_user_string()]["path"])
-    folder = tmp_path_factory.mktemp("chromium")
+def render_in_chromium(page: Path, folder: Path, name: str) -> tuple[Charts, Path]:
+    """`page` in Chromium: the DOM (with each chart's box, from a probing copy of the page) and a
+    screenshot of the page itself, kept as the artifacts `<name>.png` and `<name>.html`."""
     html = page.read_text(encoding="utf-8")
     digest = base64.b64encode(hashlib.sha256(PROBE.encode()).digest()).decode()
     probe = folder / "probe.html"
@@ -282,10 +306,44 @@ def rendered(built, tmp_path_factory):
         probe, folder / "profile", "--window-size=1280,1000", "--virtual-time-budget=2000", "--dump-dom"
     )
     height = int(dom.split('data-height="', 1)[1].split('"', 1)[0])
-    screenshot = artifacts() / "scorecard.png"
+    screenshot = artifacts() / f"{name}.png"
     chromium(page, folder / "profile", f"--window-size=1280,{height}", f"--screenshot={screenshot}")
-    shutil.copyfile(page, artifacts() / "scorecard.html")
-    return html, parse(dom), screenshot
+    shutil.copyfile(page, artifacts() / f"{name}.html")
+    return parse(dom), screenshot
+
+
+def assert_marks_on_screen(dom: Charts, screenshot: Path) -> None:
+    """Mark-coloured pixels inside every chart that has marks, none in a chart without."""
+    image = Image.open(screenshot).convert("RGB")
+    colours = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in TONES.values()]
+
+    def mark_pixels(box: str) -> int:
+        x, y, w, h = (round(float(v)) for v in box.split(","))
+        region = image.crop((x, y, x + max(w, 1), y + max(h, 1)))
+        return sum(
+            n
+            for n, pixel in region.getcolors(maxcolors=1 << 20)
+            if any(max(abs(a - b) for a, b in zip(pixel, c, strict=True)) <= 24 for c in colours)
+        )
+
+    for chart in dom.charts:
+        pixels = mark_pixels(chart["data-box"])
+        where = f"{chart['data-chart']} {chart.get('data-rep', '')} {chart.get('data-metric', '')}"
+        if chart["marks"]:
+            assert pixels >= 4 * chart["marks"], f"{where}: {chart['marks']} marks, {pixels} pixels on screen"
+        else:
+            assert pixels == 0, f"{where}: no marks but {pixels} mark-coloured pixels"
+
+
+@pytest.fixture(scope="module")
+def rendered(built, tmp_path_factory):
+    """The asset's page in Chromium (render_in_chromium), with its HTML."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (Debian: chromium)")
+    _, outcome, _ = built
+    page = Path(outcome.metadata[REPORT_KEY.to_user_string()]["path"])
+    dom, screenshot = render_in_chromium(page, tmp_path_factory.mktemp("chromium"), "scorecard")
+    return page.read_text(encoding="utf-8"), dom, screenshot
 
 
 def test_every_build_writes_the_scorecard_beside_the_warehouse(built):
@@ -328,29 +386,11 @@ def test_every_chart_draws_one_mark_per_figure_and_shows_them_on_screen(built, r
         "team-activity",
         "team-results",
         "funnel",
+        "top-share",
+        "top-conversion",
         "peer",
     }
-
-    # On screen: mark-coloured pixels inside every chart that has marks, none in a chart without.
-    image = Image.open(screenshot).convert("RGB")
-    colours = [tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in TONES.values()]
-
-    def mark_pixels(box: str) -> int:
-        x, y, w, h = (round(float(v)) for v in box.split(","))
-        region = image.crop((x, y, x + max(w, 1), y + max(h, 1)))
-        return sum(
-            n
-            for n, pixel in region.getcolors(maxcolors=1 << 20)
-            if any(max(abs(a - b) for a, b in zip(pixel, c, strict=True)) <= 24 for c in colours)
-        )
-
-    for chart in dom.charts:
-        pixels = mark_pixels(chart["data-box"])
-        where = f"{chart['data-chart']} {chart.get('data-rep', '')} {chart.get('data-metric', '')}"
-        if chart["marks"]:
-            assert pixels >= 4 * chart["marks"], f"{where}: {chart['marks']} marks, {pixels} pixels on screen"
-        else:
-            assert pixels == 0, f"{where}: no marks but {pixels} mark-coloured pixels"
+    assert_marks_on_screen(dom, screenshot)
 
 
 @needs_chromium
@@ -387,6 +427,7 @@ def test_a_fresh_warehouse_with_empty_marts_gives_a_page_saying_so(tmp_path):
         "No rep has activity, results or a revenue target in the week of",
         "No activity, results or targets in the 12 weeks shown.",
         "No first appointments in the months shown",
+        "No first appointments in the months shown: nothing at the top yet.",
         "No deal closed this quarter or last",
         "No sync recorded in this warehouse",
     ):
@@ -454,3 +495,245 @@ def test_a_warehouse_whose_build_row_is_missing_says_to_build_first():
     assert str(raised.value) == (
         "config.build is empty; run `barometer demo` (the sandbox) or `barometer sync` (your CRMs) first"
     )
+
+
+# -- follow-ups and first appointments at the top, from mart rows we write ------------------------
+
+AS_OF = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)  # a Thursday: the weeks shown are 7 Sep – 23 Nov 2026
+WEEK_COUNTS = ("calls", "connected_calls", "meetings_held", "first_appointments", "proposals", "deals_won")
+WEEK_COUNTS += ("deals_lost", "emails_sent", "tasks_completed", "follow_ups", "executive_first_appointments")
+ADA, BO, CY = "sf:ada", "sf:bo", "hs:cy"
+NAMES = {ADA: "Ada", BO: "Bo", CY: "Cy"}
+
+
+def week(rep: str, start: str, **counts: int) -> dict:
+    """A marts.rep_weekly_scorecard row: the counts given, the others 0 (follow_ups = e-mails + tasks)."""
+    row = dict.fromkeys(WEEK_COUNTS, 0) | {"revenue_won": 0} | counts
+    row["follow_ups"] = row["emails_sent"] + row["tasks_completed"]
+    return {"week_start": date.fromisoformat(start), "rep_id": rep, "rep_name": NAMES[rep], **row}
+
+
+def cohort(rep: str, month: str, first: int, reached: int, won: int, top: int, top_reached: int) -> dict:
+    """A marts.funnel_monthly row (the rates are the mart's business, the page recomputes from counts)."""
+    return {
+        "cohort_month": date.fromisoformat(month),
+        "rep_id": rep,
+        "rep_name": NAMES[rep],
+        "first_appointments": first,
+        "reached_proposal": reached,
+        "won": won,
+        "executive_first_appointments": top,
+        "executive_reached_proposal": top_reached,
+    }
+
+
+def controlled_page(folder: Path, weeks: list[dict], cohorts: list[dict]) -> tuple[Path, str]:
+    """A warehouse built empty, then given exactly these mart rows; `barometer report` on it."""
+    warehouse = folder / "controlled.duckdb"
+    engine = make_engine(warehouse)
+    ensure_tables(engine, (*salesforce_specs.SPECS, *hubspot_specs.ALL))
+    write_config(engine, ReportingConfig(), as_of=AS_OF)
+    sqlmodels.build(engine, discover())
+    engine.dispose()
+    with duckdb.connect(str(warehouse)) as db:
+        for table, rows in (("marts.rep_weekly_scorecard", weeks), ("marts.funnel_monthly", cohorts)):
+            for row in rows:
+                values = {**row, "as_of": AS_OF}
+                db.execute(
+                    f"insert into {table} ({', '.join(values)}) values ({', '.join('?' * len(values))})",
+                    list(values.values()),
+                )
+    page = folder / "controlled.html"
+    result = CliRunner().invoke(main, ["report", "--database", str(warehouse), "--out", str(page)])
+    assert result.exit_code == 0, result.output
+    return page, page.read_text(encoding="utf-8")
+
+
+class Tables(HTMLParser):
+    """The text of each cell of each table, by the table's class, and of each tile (charts left out;
+    the pieces of a cell or tile joined by a space)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.tiles: list[str] = []
+        self._rows: list[list[str]] | None = None
+        self._text: list[str] | None = None
+        self._tile_depth = 0
+        self._svg = 0
+
+    def handle_starttag(self, tag, attrs):
+        classes = (dict(attrs).get("class") or "").split()
+        self._svg += tag == "svg"
+        if tag == "table":
+            self._rows = self.tables.setdefault(classes[0], [])
+        elif tag == "tr" and self._rows is not None:
+            self._rows.append([])
+        elif tag in ("td", "th") and self._rows is not None:
+            self._text = []
+        elif tag == "div" and (self._tile_depth or "tile" in classes):
+            self._tile_depth += 1
+            self._text = [] if self._tile_depth == 1 else self._text
+
+    def handle_endtag(self, tag):
+        self._svg -= tag == "svg"
+        if tag in ("td", "th") and self._rows is not None:
+            self._rows[-1].append(self._joined())
+        elif tag == "table":
+            self._rows = None
+        elif tag == "div" and self._tile_depth:
+            self._tile_depth -= 1
+            if not self._tile_depth:
+                self.tiles.append(self._joined())
+
+    def handle_data(self, data):
+        if self._text is not None and not self._svg and data.strip():
+            self._text.append(data.strip())
+
+    def _joined(self) -> str:
+        text, self._text = " ".join(self._text or []), None
+        return text
+
+
+def tables(html: str) -> Tables:
+    parser = Tables()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def rows_of(parser: Tables, table: str, first_cell: str) -> list[str]:
+    (row,) = [r for r in parser.tables[table] if r and r[0].startswith(first_cell)]
+    return row
+
+
+def test_follow_ups_and_first_appointments_at_the_top_are_computed_from_the_counts(tmp_path):
+    _, html = controlled_page(
+        tmp_path,
+        weeks=[
+            week(
+                ADA,
+                "2026-11-16",
+                calls=10,
+                connected_calls=4,
+                meetings_held=3,
+                first_appointments=2,
+                emails_sent=5,
+                tasks_completed=2,
+                executive_first_appointments=1,
+            ),
+            week(ADA, "2026-11-23", calls=3, emails_sent=1),
+            week(ADA, "2026-08-31", calls=40, emails_sent=50, tasks_completed=9),  # before the weeks shown
+            week(BO, "2026-11-09", meetings_held=2, first_appointments=2, tasks_completed=1),
+            week(CY, "2026-11-23", calls=6, emails_sent=4, tasks_completed=3),  # no first appointment
+        ],
+        cohorts=[
+            cohort(ADA, "2026-10-01", first=4, reached=2, won=1, top=3, top_reached=2),
+            cohort(ADA, "2026-11-01", first=3, reached=1, won=0, top=0, top_reached=0),
+            cohort(ADA, "2026-08-01", first=5, reached=5, won=5, top=5, top_reached=5),  # before Sep
+            cohort(BO, "2026-11-01", first=2, reached=1, won=0, top=0, top_reached=0),
+        ],
+    )
+    found = tables(html)
+
+    # Follow-ups beside calls and meetings: each rep's total over the weeks shown, split.
+    grid = found.tables["grid"]
+    assert grid[0][:4] == ["Rep", "Calls", "Follow-ups", "Meetings held"]
+    assert rows_of(found, "grid", "Ada")[1:3] == ["13 · 4 connected", "8 · 6 e-mails, 2 tasks"]
+    assert rows_of(found, "grid", "Bo")[2] == "1 · 0 e-mails, 1 task"
+    assert rows_of(found, "grid", "Cy")[2] == "7 · 4 e-mails, 3 tasks"
+    assert "16 Nov: 7 follow-ups (5 e-mails, 2 tasks)" in html  # Ada's bar title
+    assert "16 Nov: 2 first appointments (1 at the top)" in html
+    head = found.tables["team"][0]
+    team_week = dict(zip(head, rows_of(found, "team", "23 Nov 2026"), strict=True))
+    assert [team_week[c] for c in ("Calls", "E-mails sent", "Tasks done", "First appts", "At the top")] == [
+        "9",
+        "5",
+        "3",
+        "0",
+        "0",
+    ]
+    team_week = dict(zip(head, rows_of(found, "team", "16 Nov 2026"), strict=True))
+    assert [team_week[c] for c in ("E-mails sent", "Tasks done", "First appts", "At the top")] == [
+        "5",
+        "2",
+        "2",
+        "1",
+    ]
+
+    # At the top: cohorts Sep – Nov; Ada 3 of 7, 2 of 3 → proposal against 1 of 4 (25%); Bo none at
+    # the top; Cy no first appointment at all (dashes, not 0%); the team from the counts, not from the
+    # reps' percentages (which would average to 21% at the top).
+    assert found.tables["top"][0] == [
+        "Rep",
+        "First appts",
+        "At the top",
+        "Share at the top",
+        "At the top → proposal",
+        "Others → proposal",
+        "Appt → proposal",
+        "Difference",
+    ]
+    assert [row[:3] + row[4:6] + row[7:] for row in found.tables["top"][1:]] == [  # charts' cells left out
+        ["Ada sf:ada", "7", "3 of 7 (43%)", "2 of 3 (67%)", "1 of 4 (25%)", "+41.7 pts"],
+        ["Bo sf:bo", "2", "0 of 2 (0%)", "—", "1 of 2 (50%)", "—"],
+        ["Cy hs:cy", "0", "—", "—", "—", "—"],
+        ["Team", "9", "3 of 9 (33%)", "2 of 3 (67%)", "2 of 6 (33%)", "+33.3 pts"],
+    ]
+    assert found.tiles[-3:] == [
+        "33% first appointments at the top: 3 of 9",
+        "67% at the top → proposal: 2 of 3",
+        "33% other first appts → proposal: 2 of 6",
+    ]
+    assert top_marks(parse(html)) == {
+        ("top-share", ADA): 2,
+        ("top-conversion", ADA): 2,
+        ("top-share", BO): 1,
+        ("top-conversion", BO): 1,
+        ("top-share", CY): 0,
+        ("top-conversion", CY): 0,
+        ("top-share", ""): 2,
+        ("top-conversion", ""): 2,
+    }
+
+
+def top_marks(dom: Charts) -> dict[tuple[str, str], int]:
+    """(at-the-top chart, rep or '' for the team) → its marks."""
+    return {
+        (c["data-chart"], c.get("data-rep", "")): c["marks"] for c in dom.charts if "top" in c["data-chart"]
+    }
+
+
+@needs_chromium
+def test_a_team_without_executive_appointments_shows_no_rate_at_the_top_in_the_browser(tmp_path):
+    page, _ = controlled_page(
+        tmp_path,
+        weeks=[
+            week(ADA, "2026-11-16", meetings_held=3, first_appointments=3, emails_sent=2),
+            week(BO, "2026-11-23", calls=4, tasks_completed=1),
+        ],
+        cohorts=[cohort(ADA, "2026-11-01", first=3, reached=1, won=0, top=0, top_reached=0)],
+    )
+    dom, screenshot = render_in_chromium(page, tmp_path, "scorecard-no-executive")
+    found = tables(page.read_text(encoding="utf-8"))
+    assert [row[:3] + row[4:6] + row[7:] for row in found.tables["top"][1:]] == [
+        ["Ada sf:ada", "3", "0 of 3 (0%)", "—", "1 of 3 (33%)", "—"],
+        ["Bo sf:bo", "0", "—", "—", "—", "—"],
+        ["Team", "3", "0 of 3 (0%)", "—", "1 of 3 (33%)", "—"],
+    ]
+    assert found.tiles[-3:] == [
+        "0% first appointments at the top: 0 of 3",
+        "— at the top → proposal: none to measure",
+        "33% other first appts → proposal: 1 of 3",
+    ]
+    assert rows_of(found, "grid", "Bo")[1:3] == ["4 · 0 connected", "1 · 0 e-mails, 1 task"]
+    # In the browser: only the other first appointments are drawn, and they are on screen.
+    assert top_marks(dom) == {
+        ("top-share", ADA): 1,
+        ("top-conversion", ADA): 1,
+        ("top-share", BO): 0,
+        ("top-conversion", BO): 0,
+        ("top-share", ""): 1,
+        ("top-conversion", ""): 1,
+    }
+    assert_marks_on_screen(dom, screenshot)
