@@ -5,8 +5,10 @@ reconciles (fetched = loaded + rejected), and checks report what needs a person.
 broken fails its run with a clear error and loses nothing: the next run loads everything.
 """
 
+import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
@@ -116,12 +118,13 @@ class BadSync:
     served: Served
     tampered: dict[str, int]
     seconds: float
-    logs: str  # every log record of the sync (DEBUG and up): retries, warnings, errors
+    logs: str  # every log record of the sync (INFO and up): retries, warnings, errors
     events: str  # Dagster's runs and event log (check metadata: the reject reasons users see)
+    db: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)  # one for every query
 
 
 @pytest.fixture(scope="module")
-def bad_sync(box, tmp_path_factory) -> BadSync:
+def bad_sync(box, tmp_path_factory) -> Iterator[BadSync]:
     """One `barometer sync` of the whole graph while the emulators serve the catalogue, the first
     answer of each CRM's query/search endpoints being broken JSON."""
     folder = tmp_path_factory.mktemp("bad-input")
@@ -152,7 +155,7 @@ def bad_sync(box, tmp_path_factory) -> BadSync:
         with (
             dg.DagsterInstance.ephemeral() as instance,
             sandbox_environment(box),
-            LogCollector() as logs,
+            LogCollector(logging.INFO) as logs,
         ):
             started = time.perf_counter()
             outcome = catch_up(build_definitions(SETTINGS, resources=resources), SETTINGS, instance=instance)
@@ -161,12 +164,16 @@ def bad_sync(box, tmp_path_factory) -> BadSync:
     finally:
         tampered = dict(box.faults.tampered_by_endpoint)
         box.faults.clear()
-    return BadSync(str(warehouse), outcome, served, tampered, seconds, logs.text(), events)
+    synced = BadSync(str(warehouse), outcome, served, tampered, seconds, logs.text(), events)
+    yield synced
+    if synced.db is not None:
+        synced.db.close()
 
 
 def query(bad_sync: BadSync, sql: str, params: list | None = None) -> list[tuple]:
-    with duckdb.connect(bad_sync.warehouse, read_only=True) as db:
-        return db.execute(sql, params or []).fetchall()
+    if bad_sync.db is None:  # one read-only connection for the module's queries
+        bad_sync.db = duckdb.connect(bad_sync.warehouse, read_only=True)
+    return bad_sync.db.execute(sql, params or []).fetchall()
 
 
 def test_the_sync_finishes_and_builds_everything(bad_sync):
