@@ -40,6 +40,9 @@ class Column:
     type: ColumnType
     description: str
     nullable: bool = True
+    # A prospect's name, e-mail address or phone number: lands in raw only, and a reject reason names
+    # the column and the kind of value, never the value itself.
+    personal: bool = False
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -107,7 +110,7 @@ class Window:
 @dataclass(frozen=True)
 class Reject:
     record_id: str | None
-    reason: str  # what is wrong, naming the field and value
+    reason: str  # what is wrong, naming the field and value (a personal-data value is not shown)
     payload: str  # the raw record (JSON text)
 
 

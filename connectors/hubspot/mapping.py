@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from connectors.hubspot.settings import CrmObject
+from connectors.hubspot.settings import CrmObject, TypedProperty
 from connectors.streams import ColumnType, Reject, StreamSpec
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -197,7 +197,7 @@ def map_crm_record(record: dict[str, Any], obj: CrmObject) -> Row | Reject:
         archived = parse_boolean(record.get("archived"), "archived") or False
         row = [_required(parse_bigint(record.get("id"), "id"), "id")]
         for prop in obj.properties:
-            row.append(PARSERS[prop.type](properties.get(prop.name), prop.name))
+            row.append(_parse_property(prop, properties.get(prop.name)))
         row.append(parse_timestamp(record.get("createdAt"), "createdAt"))
         row.append(parse_timestamp(record.get("updatedAt"), "updatedAt"))
         row.append(archived)
@@ -211,6 +211,18 @@ def map_crm_record(record: dict[str, Any], obj: CrmObject) -> Row | Reject:
         return tuple(row)
     except MappingError as error:
         return _reject(record, error)
+
+
+def _parse_property(prop: TypedProperty, value: object) -> Any:
+    try:
+        return PARSERS[prop.type](value, prop.name)
+    except MappingError:
+        if not prop.personal:
+            raise
+    # reasons reach check metadata and logs; a prospect's data stays in raw
+    expected = "text" if prop.type == "string" else f"a {prop.type}"
+    shown = f"a value of type {type(value).__name__}"
+    raise MappingError(f"{prop.name}: {shown} is not {expected} (not shown: personal data)")
 
 
 # -- owners and pipelines ----------------------------------------------------------------------

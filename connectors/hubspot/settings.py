@@ -53,6 +53,7 @@ class TypedProperty:
     name: str
     type: ColumnType
     description: str
+    personal: bool = False  # a prospect's name, e-mail or phone: never quoted in a reject reason
 
 
 @dataclass(frozen=True)
@@ -138,10 +139,10 @@ CONTACTS = CrmObject(
     "HubSpot contacts: the people reps sell to, one row per contact, archived ones included.",
     (
         TypedProperty("jobtitle", "string", "Job title, as typed (its seniority is derived in core)."),
-        TypedProperty("firstname", "string", "First name (personal data: kept in raw only)."),
-        TypedProperty("lastname", "string", "Last name (personal data: kept in raw only)."),
-        TypedProperty("email", "string", "E-mail address (personal data: kept in raw only)."),
-        TypedProperty("phone", "string", "Phone number (personal data: kept in raw only)."),
+        TypedProperty("firstname", "string", "First name (personal data: kept in raw only).", personal=True),
+        TypedProperty("lastname", "string", "Last name (personal data: kept in raw only).", personal=True),
+        TypedProperty("email", "string", "E-mail address (personal data: kept in raw only).", personal=True),
+        TypedProperty("phone", "string", "Phone number (personal data: kept in raw only).", personal=True),
         TypedProperty("lifecyclestage", "string", "lead, opportunity, customer, ..."),
         OWNER_ID,
         TypedProperty("createdate", "timestamp", "When the contact was created."),

@@ -12,7 +12,7 @@ def crm_object_spec(obj: CrmObject) -> StreamSpec:
     """A CRM object's table: the typed properties of `obj`, then the record's own fields."""
     columns = (
         Column("id", "bigint", f"HubSpot {obj.singular} id (hs_object_id).", False),
-        *(Column(p.name, p.type, p.description) for p in obj.properties),
+        *(Column(p.name, p.type, p.description, personal=p.personal) for p in obj.properties),
         Column("created_at", "timestamp", "createdAt of the record."),
         Column("updated_at", "timestamp", "updatedAt of the record."),
         Column("archived", "boolean", "Archived (deleted) in HubSpot.", False),

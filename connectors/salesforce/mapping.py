@@ -81,6 +81,9 @@ def _reason(column: Column, value: object) -> str:
         "double": "a finite number",
     }
     expected = kind.get(column.type, f"a {column.type}")
+    if column.personal:  # reasons reach check metadata and logs; a prospect's data stays in raw
+        shown = f"a value of type {type(value).__name__}"
+        return f"{column.name}: cannot read {shown} as {expected} (not shown: personal data)"
     return f"{column.name}: cannot read {_show(value)} as {expected}"
 
 

@@ -111,10 +111,10 @@ EVENT = StreamSpec(
 
 _TITLE = Column("Title", "string", "Job title, as typed (its seniority is derived in core).")
 _PERSON = (
-    Column("FirstName", "string", "First name (personal data: kept in raw only)."),
-    Column("LastName", "string", "Last name (personal data: kept in raw only)."),
-    Column("Email", "string", "E-mail address (personal data: kept in raw only)."),
-    Column("Phone", "string", "Phone number (personal data: kept in raw only)."),
+    Column("FirstName", "string", "First name (personal data: kept in raw only).", personal=True),
+    Column("LastName", "string", "Last name (personal data: kept in raw only).", personal=True),
+    Column("Email", "string", "E-mail address (personal data: kept in raw only).", personal=True),
+    Column("Phone", "string", "Phone number (personal data: kept in raw only).", personal=True),
 )
 
 CONTACT = StreamSpec(

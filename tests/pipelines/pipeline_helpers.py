@@ -2,7 +2,10 @@
 and a warehouse hold (compared by record id, modification time and deletion), and the fixtures their
 conftest.py files take from here."""
 
+import functools
+import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -144,3 +147,99 @@ def column_schema(db: duckdb.DuckDBPyConnection, table: str) -> list[tuple]:
         "and table_name = ? order by column_index",
         [schema, name],
     ).fetchall()
+
+
+# -- prospects' personal data --------------------------------------------------------------------------
+
+
+def prospect_personal_data(box: Sandbox) -> frozenset[str]:
+    """Every prospect e-mail address, phone number and full name the sandbox made: Salesforce contacts
+    and leads, HubSpot contacts, and the prospect's address on each HubSpot e-mail. Left out: a name
+    a rep also has, and one a deal is named after (deal data, which core carries)."""
+    cur = box.store.cursor()
+    reps = {
+        " ".join(filter(None, row))
+        for row in cur.execute(
+            'SELECT "firstName", "lastName" FROM hubspot.owners '
+            'UNION ALL SELECT "FirstName", "LastName" FROM salesforce."User"'
+        ).fetchall()
+    }
+    deal_names = "\n".join(
+        name
+        for (name,) in cur.execute(
+            'SELECT dealname FROM hubspot."deals" UNION ALL SELECT "Name" FROM salesforce."Opportunity"'
+        ).fetchall()
+        if name
+    )
+    people = cur.execute(
+        """SELECT email, phone, firstname || ' ' || lastname FROM hubspot."contacts"
+           UNION ALL SELECT "Email", "Phone", "FirstName" || ' ' || "LastName" FROM salesforce."Contact"
+           UNION ALL SELECT "Email", "Phone", "FirstName" || ' ' || "LastName" FROM salesforce."Lead"
+           UNION ALL SELECT CASE WHEN hs_email_direction = 'INCOMING_EMAIL' THEN hs_email_from_email
+                                 ELSE hs_email_to_email END, NULL, NULL
+           FROM hubspot."emails" """
+    )
+    values = {v for row in people.fetchall() for v in row if v}
+    return frozenset(v for v in values - reps if v not in deal_names)
+
+
+def leaked(text: str, personal: frozenset[str]) -> list[str]:
+    """Personal values found in `text` (a few, sorted, for the failure message); empty when none is."""
+    return sorted({match.group(0) for match in _any_of(personal).finditer(text)})[:5]
+
+
+@functools.lru_cache(maxsize=4)
+def _any_of(values: frozenset[str]) -> re.Pattern[str]:
+    """One pattern matching any of `values`, as a trie (a shared prefix is tried once): thousands of
+    values over megabytes of text in a fraction of a second, where a `value in text` per value takes
+    seconds. It finds a value wherever one occurs (some value at the first place any starts)."""
+    trie: dict = {}
+    for value in values:
+        node = trie
+        for char in value:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return re.compile(pattern(trie))
+
+
+class LogCollector(logging.Handler):
+    """Every log record (of `level` and up) of every logger while in use: `with LogCollector() as logs:`."""
+
+    def __init__(self, level: int = logging.DEBUG) -> None:
+        super().__init__(level)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def text(self) -> str:
+        return "\n".join(self.messages)
+
+    def __enter__(self) -> "LogCollector":
+        root = logging.getLogger()
+        self._previous = root.level
+        root.addHandler(self)
+        root.setLevel(self.level)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        root = logging.getLogger()
+        root.removeHandler(self)
+        root.setLevel(self._previous)
+
+
+def dagster_text(instance: dg.DagsterInstance) -> str:
+    """Every run's tags and config and every event of its event log (check metadata included), as text."""
+    parts = []
+    for run in instance.get_runs():
+        parts += [repr(run.tags), repr(run.run_config)]
+        parts += [repr(entry) for entry in instance.all_logs(run.run_id)]
+    return "\n".join(parts)

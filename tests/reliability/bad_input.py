@@ -83,13 +83,13 @@ def sf_without(*names: str, **fields: object) -> Callable[[Record, str], Record]
     return build
 
 
-def sf_duplicate(*, newer: bool) -> Callable[[Record, str], Record]:
-    """The base record again, later in the page: an older version (a minute before), or a newer one
-    (the page's last modification time; see `SalesforcePage`)."""
+def sf_duplicate(*, newer: bool, column: str = "Subject") -> Callable[[Record, str], Record]:
+    """The base record again, later in the page, with `column` changed: an older version (a minute
+    before), or a newer one (the page's last modification time)."""
 
     def build(base: Record, record_id: str) -> Record:
         stamp = base["_page_last_stamp"] if newer else _shift_sf(base["SystemModstamp"], -60)
-        return {**base, "Subject": f"duplicate {'newer' if newer else 'older'}", "SystemModstamp": stamp}
+        return {**base, column: f"duplicate {'newer' if newer else 'older'}", "SystemModstamp": stamp}
 
     return build
 
@@ -118,13 +118,26 @@ def hs_without_modification_time(base: Record, record_id: str) -> Record:
     return record
 
 
-def hs_duplicate(*, newer: bool) -> Callable[[Record, str], Record]:
+def hs_duplicate(
+    *, newer: bool, prop: str = "hs_call_title", modified: str = "hs_lastmodifieddate"
+) -> Callable[[Record, str], Record]:
+    """The base record again, later in the page, with `prop` changed; `modified`: the object's cursor."""
+
     def build(base: Record, record_id: str) -> Record:
-        modified = base["properties"]["hs_lastmodifieddate"]
-        stamp = base["_page_last_stamp"] if newer else _shift_hs(modified, -60)
+        stamp = base["_page_last_stamp"] if newer else _shift_hs(base["properties"][modified], -60)
         title = f"duplicate {'newer' if newer else 'older'}"
-        properties = {**base["properties"], "hs_call_title": title, "hs_lastmodifieddate": stamp}
+        properties = {**base["properties"], prop: title, modified: stamp}
         return {**base, "properties": properties, "updatedAt": stamp}
+
+    return build
+
+
+def hs_association(**fields: object) -> Callable[[Record, str], Record]:
+    """An associations v4 `to` entry: a real one of the page with `fields` set; `toObjectId` is the
+    case's record id unless `fields` sets it."""
+
+    def build(base: Record, record_id: str) -> Record:
+        return {**base, "toObjectId": int(record_id), **fields}
 
     return build
 
@@ -144,7 +157,11 @@ def _shift_hs(stamp: str, seconds: int) -> str:
 # -- the catalogue ----------------------------------------------------------------------------------
 
 TASK, OPPORTUNITY = "raw_salesforce.task", "raw_salesforce.opportunity"
+CONTACT, LEAD = "raw_salesforce.contact", "raw_salesforce.lead"
 CALLS, DEALS = "raw_hubspot.calls", "raw_hubspot.deals"
+HS_CONTACTS, EMAILS, HS_TASKS = "raw_hubspot.contacts", "raw_hubspot.emails", "raw_hubspot.tasks"
+EMAIL_ASSOCIATIONS = "raw_hubspot.email_associations"
+NO_CONTACT = "003000000000BADAAA"  # a Contact id (prefix 003) of no contact
 
 SALESFORCE_CASES: tuple[Case, ...] = (
     Case(
@@ -343,6 +360,95 @@ SALESFORCE_CASES: tuple[Case, ...] = (
         "IsWon 1 (a number)",
         sf(IsWon=1),
         reason="IsWon: cannot read 1 as a boolean",
+    ),
+    Case(
+        "sf-email-activity-date-month-13",
+        "salesforce",
+        TASK,
+        'an e-mail (TaskSubtype "Email") with ActivityDate "2026-13-01"',
+        sf(TaskSubtype="Email", ActivityDate="2026-13-01"),
+        reason="ActivityDate: cannot read '2026-13-01' as a date",
+    ),
+    Case(
+        "sf-email-who-unknown",
+        "salesforce",
+        TASK,
+        "an e-mail whose WhoId is no contact",
+        sf(TaskSubtype="Email", WhoId=NO_CONTACT, IsDeleted=False),
+        column="WhoId",
+        value=NO_CONTACT,
+    ),
+    Case(
+        "sf-list-email-subject-hostile",
+        "salesforce",
+        TASK,
+        'a list e-mail (TaskSubtype "ListEmail") with a hostile Subject',
+        sf(TaskSubtype="ListEmail", Subject=HOSTILE),
+        column="Subject",
+        value=HOSTILE,
+    ),
+    Case(
+        "sf-contact-title-1mb",
+        "salesforce",
+        CONTACT,
+        "Title of 1 MB",
+        sf(Title=HUGE),
+        column="Title",
+        value=HUGE,
+    ),
+    Case(
+        "sf-contact-title-hostile",
+        "salesforce",
+        CONTACT,
+        "Title with SQL/SOQL fragments, quotes, NUL, ESC, RTL, emoji",
+        sf(Title=HOSTILE),
+        column="Title",
+        value=HOSTILE,
+    ),
+    Case(
+        "sf-contact-email-list",
+        "salesforce",
+        CONTACT,
+        "Email a list of the contact's addresses (personal data)",
+        lambda base, record_id: {**base, "Id": record_id, "Email": [base["Email"], base["Email"]]},
+        reason="Email: cannot read a value of type list as a string (not shown: personal data)",
+    ),
+    Case(
+        "sf-contact-duplicate-newer-last",
+        "salesforce",
+        CONTACT,
+        "same Id twice in a page, the newer version last",
+        sf_duplicate(newer=True, column="Title"),
+        column="Title",
+        value="duplicate newer",
+        base_id_kept=True,
+    ),
+    Case("sf-lead-id-null", "salesforce", LEAD, "Id null", sf(Id=None), reason="Id is missing"),
+    Case(
+        "sf-lead-phone-number",
+        "salesforce",
+        LEAD,
+        "Phone 15550100123 (a number; personal data)",
+        sf(Phone=15550100123),
+        reason="Phone: cannot read a value of type int as a string (not shown: personal data)",
+    ),
+    Case(
+        "sf-lead-converted-yes",
+        "salesforce",
+        LEAD,
+        'IsConverted "yes"',
+        sf(IsConverted="yes"),
+        reason="IsConverted: cannot read 'yes' as a boolean",
+    ),
+    Case(
+        "sf-lead-duplicate-older-last",
+        "salesforce",
+        LEAD,
+        "same Id twice in a page, the older version last",
+        sf_duplicate(newer=False, column="Title"),
+        column="Title",
+        value=STORED,
+        base_id_kept=True,
     ),
 )
 
@@ -559,6 +665,95 @@ HUBSPOT_CASES: tuple[Case, ...] = (
         column="dealstage",
         value="no_such_stage",
     ),
+    Case(
+        "hs-email-timestamp-text",
+        "hubspot",
+        EMAILS,
+        'hs_timestamp "yesterday"',
+        hs(hs_timestamp="yesterday"),
+        reason="hs_timestamp: 'yesterday' is not a datetime",
+    ),
+    Case(
+        "hs-email-direction-unknown",
+        "hubspot",
+        EMAILS,
+        'hs_email_direction "SIDEWAYS_EMAIL"',
+        hs(hs_email_direction="SIDEWAYS_EMAIL"),
+        column="hs_email_direction",
+        value="SIDEWAYS_EMAIL",
+    ),
+    Case("hs-email-id-missing", "hubspot", EMAILS, "no id", hs_record(id=None), reason="id is missing"),
+    Case(
+        "hs-email-duplicate-newer-last",
+        "hubspot",
+        EMAILS,
+        "same id twice in a page, the newer version last",
+        hs_duplicate(newer=True, prop="hs_email_subject"),
+        column="hs_email_subject",
+        value="duplicate newer",
+        base_id_kept=True,
+    ),
+    Case(
+        "hs-email-association-unknown-contact",
+        "hubspot",
+        EMAIL_ASSOCIATIONS,
+        "an e-mail associated with a contact id of no contact (below every real id)",
+        hs_association(),
+        column="association_type_id",
+        value=198,
+    ),
+    Case(
+        "hs-email-association-id-text",
+        "hubspot",
+        EMAIL_ASSOCIATIONS,
+        'an e-mail associated with toObjectId "abc"',
+        hs_association(toObjectId="abc"),
+        reason="association to contacts: toObjectId: 'abc' is not a 64-bit integer",
+    ),
+    Case(
+        "hs-contact-email-list",
+        "hubspot",
+        HS_CONTACTS,
+        "email a list of the contact's addresses (personal data)",
+        lambda base, record_id: hs(email=[base["properties"]["email"]] * 2)(base, record_id),
+        reason="email: a value of type list is not text (not shown: personal data)",
+    ),
+    Case(
+        "hs-contact-jobtitle-hostile",
+        "hubspot",
+        HS_CONTACTS,
+        "jobtitle with SQL/SOQL fragments, quotes, NUL, ESC, RTL, emoji",
+        hs(jobtitle=HOSTILE),
+        column="jobtitle",
+        value=HOSTILE,
+    ),
+    Case(
+        "hs-contact-duplicate-older-last",
+        "hubspot",
+        HS_CONTACTS,
+        "same id twice in a page, the older version last",
+        hs_duplicate(newer=False, prop="jobtitle", modified="lastmodifieddate"),
+        column="jobtitle",
+        value=STORED,
+        base_id_kept=True,
+    ),
+    Case(
+        "hs-task-status-unknown",
+        "hubspot",
+        HS_TASKS,
+        'hs_task_status "ABANDONED"',
+        hs(hs_task_status="ABANDONED"),
+        column="hs_task_status",
+        value="ABANDONED",
+    ),
+    Case(
+        "hs-task-completion-feb-30",
+        "hubspot",
+        HS_TASKS,
+        'hs_task_completion_date "2026-02-30T10:00:00Z"',
+        hs(hs_task_completion_date="2026-02-30T10:00:00Z"),
+        reason="hs_task_completion_date: '2026-02-30T10:00:00Z' is not a datetime",
+    ),
 )
 
 CASES = SALESFORCE_CASES + HUBSPOT_CASES
@@ -567,11 +762,16 @@ CASES = SALESFORCE_CASES + HUBSPOT_CASES
 # -- serving them --------------------------------------------------------------------------------------
 
 
-def record_id(case: Case, n: int) -> str:
-    """A fresh id for the n-th case of its table (never one the sandbox generated)."""
+def record_id(case: Case, base_id: str) -> str:
+    """A fresh id for a case (never one the sandbox generated), unique across the catalogue: a
+    Salesforce id with its base record's key prefix (00T, 003, 00Q, ...); a HubSpot record id above
+    every generated one, and an associated record's id below every generated one (so it is the
+    record's smallest associated id)."""
+    n = CASES.index(case)
     if case.crm == "salesforce":
-        prefix = "00T" if case.table == TASK else "006"
-        return f"{prefix}BAD{n:012d}"
+        return f"{base_id[:3]}BAD{n:012d}"
+    if case.table.endswith("_associations"):
+        return str(1_000_000_000 + n)
     return str(99_000_000_000 + n)
 
 
@@ -590,7 +790,7 @@ def _append(cases: list[Case], records: list, served: Served, *, id_key: str, st
     for n, case in enumerate(cases):
         base = json.loads(json.dumps(real[n % len(real)]))  # a deep copy
         base["_page_last_stamp"] = last_stamp
-        rid = base[id_key] if case.base_id_kept else record_id(case, n)
+        rid = base[id_key] if case.base_id_kept else record_id(case, str(base[id_key]))
         built = case.build(base, rid)
         if isinstance(built, dict):
             built.pop("_page_last_stamp", None)
@@ -624,19 +824,44 @@ def salesforce_tamper(sobject: str, cases: list[Case], served: Served) -> PageTa
     return PageTamper("salesforce.query_all", edit, times=1)
 
 
-def hubspot_tamper(object_property: str, cases: list[Case], served: Served) -> PageTamper:
+def hubspot_tamper(
+    object_property: str, cases: list[Case], served: Served, *, modified: str = "hs_lastmodifieddate"
+) -> PageTamper:
     """Appends the cases to the first search page whose records have `object_property` (e.g.
-    hs_call_title for calls)."""
+    hs_call_title for calls); `modified`: the object's cursor property."""
 
     def edit(body: bytes) -> bytes | None:
         page = json.loads(body)
         records = page.get("results") or []
         if not records or object_property not in records[0].get("properties", {}):
             return None
-        _append(cases, records, served, id_key="id", stamp=lambda r: r["properties"]["hs_lastmodifieddate"])
+        _append(cases, records, served, id_key="id", stamp=lambda r: r["properties"][modified])
         return json.dumps(page).encode()
 
     return PageTamper("hubspot.objects.search", edit, times=1)
+
+
+def association_tamper(type_id: int, cases: list[Case], served: Served) -> PageTamper:
+    """Appends the cases (associated records, `to` entries) to the first record of the first
+    associations v4 batch answer holding an association of `type_id` (e.g. 198, e-mail to contact)."""
+
+    def edit(body: bytes) -> bytes | None:
+        page = json.loads(body)
+        for result in page.get("results") or []:
+            targets = result.get("to") or []
+            if any(t["typeId"] == type_id for target in targets for t in target["associationTypes"]):
+                real = list(targets)
+                for n, case in enumerate(cases):
+                    base = json.loads(json.dumps(real[n % len(real)]))
+                    built = case.build(base, record_id(case, ""))
+                    _mark(built, case)
+                    served.base_ids[case.id] = str(result["from"]["id"])
+                    served.record_ids[case.id] = str(built["toObjectId"])
+                    targets.append(built)
+                return json.dumps(page).encode()
+        return None
+
+    return PageTamper("hubspot.associations.batch_read", edit, times=1)
 
 
 def amount_token_once(sobject: str, token: float) -> PageTamper:

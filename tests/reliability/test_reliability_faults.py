@@ -8,6 +8,7 @@ import shutil
 from collections import Counter
 
 import pytest
+from pipeline_helpers import table_counts
 from reliability_pipeline import (
     MODEL_SCHEMAS,
     RAW_SCHEMAS,
@@ -24,6 +25,7 @@ from connectors.hubspot import settings as hubspot_settings
 from models.engine import make_engine
 from models.raw import sync_runs
 from models.sync import loaded_until
+from pipelines.extract_assets import stream_catalog
 from sandbox.faults import FaultKind, FaultRule
 from sandbox.sandbox import Sandbox, SandboxConfig
 
@@ -65,6 +67,13 @@ def reference(box, reporting_file, instance, tmp_path_factory):
     return warehouse, box.requests.count()
 
 
+def faulted_objects(box: Sandbox) -> set[str]:
+    """The HubSpot CRM objects whose requests (search, list, batch read, associations from them: their
+    paths name the object) were served a fault since the request log was cleared."""
+    objects = {obj.object_type for obj in hubspot_settings.CRM_OBJECTS}
+    return {part for e in box.hubspot.log.entries if e.fault for part in e.path.split("/") if part in objects}
+
+
 def served_faults(box: Sandbox) -> Counter[str]:
     """Faults served since the request log was cleared, by CRM and kind (e.g. 'hubspot 503')."""
     entries = [*box.salesforce.log.entries, *box.hubspot.log.entries]
@@ -96,8 +105,14 @@ def test_faults_of_every_kind_leave_every_table_equal_to_a_fault_free_run(
     if rate >= 0.3:
         missing = {kind.value for kind in FaultKind} - {served.split(" ")[1] for served in faults}
         assert not missing, f"no {missing} served: the requests changed, choose another FAULT_SEED"
+    if rate >= 0.3:  # the faults reached every HubSpot object's requests, the newest streams' too
+        assert faulted_objects(box) == {obj.object_type for obj in hubspot_settings.CRM_OBJECTS}
     compared = tables(reference[0])
     assert {t.split(".")[0] for t in compared} >= set(RAW_SCHEMAS) | {"core", "marts"}
+    # every landing table of the stream catalogue is compared, and holds rows to compare
+    landing = {spec.table_name for stream in stream_catalog() for spec in stream.specs}
+    assert landing <= set(compared)
+    assert [t for t, n in table_counts(reference[0], sorted(landing)).items() if n == 0] == []
     assert differences(reference[0], warehouse, compared) == {}
     assert duplicate_keys(warehouse) == {}
 

@@ -25,6 +25,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from pipeline_helpers import dagster_text, leaked, prospect_personal_data
 
 from connectors.hubspot.config import HubSpotConfig as HubSpotClientConfig
 from connectors.hubspot.errors import AuthenticationError as HubSpotAuthenticationError
@@ -81,30 +82,35 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Where hostile text is planted: landing table -> (store table, id column, text column, which records).
+# The text column has the same name in the store and the landing table.
+HOSTILE_TARGETS = {
+    "raw_salesforce.task": ('salesforce."Task"', '"Id"', "Subject", """"TaskSubtype" = 'Call'"""),
+    "raw_salesforce.opportunity": ('salesforce."Opportunity"', '"Id"', "Name", 'not "IsDeleted"'),
+    "raw_salesforce.user": (
+        'salesforce."User"',
+        '"Id"',
+        "Name",
+        'lower("Email") not in (select lower(email) from hubspot.owners where email is not null)',
+    ),
+    "raw_salesforce.opportunity_stage": ('salesforce."OpportunityStage"', '"Id"', "MasterLabel", "true"),
+    "raw_salesforce.contact": ('salesforce."Contact"', '"Id"', "Title", 'not "IsDeleted"'),
+    "raw_salesforce.lead": ('salesforce."Lead"', '"Id"', "Title", 'not "IsDeleted"'),
+    "raw_hubspot.calls": ("hubspot.calls", "id", "hs_call_title", "not archived"),
+    "raw_hubspot.deals": ("hubspot.deals", "id", "dealname", "not archived"),
+    "raw_hubspot.deal_pipelines": ("hubspot.pipeline_stages", "stage_id", "label", "true"),
+    "raw_hubspot.contacts": ("hubspot.contacts", "id", "jobtitle", "not archived"),
+    "raw_hubspot.emails": ("hubspot.emails", "id", "hs_email_subject", "not archived"),
+    "raw_hubspot.tasks": ("hubspot.tasks", "id", "hs_task_subject", "not archived"),
+}
+
+
 def plant_hostile_text(box: Sandbox) -> dict[str, dict[str, str]]:
-    """Hostile values in names, subjects and stage labels of both CRMs; returns table -> id -> value."""
+    """Hostile values in names, subjects, titles and stage labels of both CRMs; returns table -> id ->
+    value."""
     planted: dict[str, dict[str, str]] = {}
-    targets = {  # landing table: (store table, id column, text column, which records)
-        "raw_salesforce.task": ('salesforce."Task"', '"Id"', '"Subject"', """"TaskSubtype" = 'Call'"""),
-        "raw_salesforce.opportunity": ('salesforce."Opportunity"', '"Id"', '"Name"', 'not "IsDeleted"'),
-        "raw_salesforce.user": (
-            'salesforce."User"',
-            '"Id"',
-            '"Name"',
-            'lower("Email") not in (select lower(email) from hubspot.owners where email is not null)',
-        ),
-        "raw_salesforce.opportunity_stage": (
-            'salesforce."OpportunityStage"',
-            '"Id"',
-            '"MasterLabel"',
-            "true",
-        ),
-        "raw_hubspot.calls": ("hubspot.calls", "id", "hs_call_title", "not archived"),
-        "raw_hubspot.deals": ("hubspot.deals", "id", "dealname", "not archived"),
-        "raw_hubspot.deal_pipelines": ("hubspot.pipeline_stages", "stage_id", "label", "true"),
-    }
     with box.store.write() as cur:
-        for table, (store, key, column, which) in targets.items():
+        for table, (store, key, column, which) in HOSTILE_TARGETS.items():
             count = len(HOSTILE) if table != "raw_salesforce.user" else 1
             ids = [
                 r[0]
@@ -114,7 +120,7 @@ def plant_hostile_text(box: Sandbox) -> dict[str, dict[str, str]]:
             ]
             planted[table] = {}
             for record_id, value in zip(ids, HOSTILE, strict=False):
-                cur.execute(f"update {store} set {column} = ? where {key} = ?", [value, record_id])
+                cur.execute(f'update {store} set "{column}" = ? where {key} = ?', [value, record_id])
                 planted[table][str(record_id)] = value
     return planted
 
@@ -203,11 +209,7 @@ def text_cells(path: Path, *, schemas: str = "%") -> str:
 def dagster_records(home: Path) -> str:
     """Every run's tags and config and every event of Dagster's event log under `home`, as text."""
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        parts = []
-        for run in instance.get_runs():
-            parts += [repr(run.tags), repr(run.run_config)]
-            parts += [repr(entry) for entry in instance.all_logs(run.run_id)]
-        return "\n".join(parts)
+        return dagster_text(instance)
 
 
 def test_both_syncs_ran_and_the_second_failed_clearly_on_publishing(cli_runs):
@@ -248,61 +250,49 @@ def test_credentials_appear_nowhere(cli_runs):
             assert secret.encode() not in path.read_bytes(), path
 
 
-PERSONAL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\+1 555 \d{7}")  # e-mail addresses, phone numbers
+RAW_PERSONAL = {  # where prospects' personal data lands: landing table -> its typed columns
+    "raw_salesforce.contact": '"Email", "Phone", "FirstName" || \' \' || "LastName"',
+    "raw_salesforce.lead": '"Email", "Phone", "FirstName" || \' \' || "LastName"',
+    "raw_hubspot.contacts": "email, phone, firstname || ' ' || lastname",
+}
 
 
 def test_prospects_personal_data_stays_in_raw(box, cli_runs):
-    """The e-mails and phone numbers of Salesforce contacts and leads land in the raw tables (for
-    whoever must reach them) and nowhere else: not in core, marts, the published copy or any log."""
-    people = box.store.cursor().execute(
-        'select "Email", "Phone" from salesforce."Contact" '
-        'union all select "Email", "Phone" from salesforce."Lead"'
-    )
-    personal = {value for row in people.fetchall() for value in row if value}
-    assert set(PERSONAL.findall(text_cells(cli_runs.warehouse, schemas="raw_salesforce"))) & personal
+    """The names, e-mails and phone numbers of prospects (Salesforce contacts and leads, HubSpot
+    contacts and e-mails) land in the raw tables (for whoever must reach them) and nowhere else: not in
+    core, marts, the published copy or any output of the real `barometer sync` processes, the failed
+    one included, or Dagster's records."""
+    personal = prospect_personal_data(box)
+    with duckdb.connect(str(cli_runs.warehouse), read_only=True) as db:
+        for table, columns in RAW_PERSONAL.items():
+            landed = {v for row in db.execute(f"select {columns} from {table}").fetchall() for v in row}
+            assert landed & personal, table
     serving = cli_runs.warehouse.parent / "serving"
     with duckdb.connect() as db:
         parquet = "\n".join(
             str(db.execute("select * from read_parquet(?)", [str(p)]).fetchall())
             for p in serving.rglob("*.parquet")
         )
+    output = cli_runs.first.stdout + cli_runs.first.stderr + cli_runs.second.stdout + cli_runs.second.stderr
     places = {
         "warehouse outside raw": text_cells(cli_runs.warehouse, schemas="!raw_%"),
         "published snapshot": text_cells(serving / "barometer.duckdb"),
         "published Parquet": parquet,
-        "output": cli_runs.first.stdout + cli_runs.first.stderr,
+        "output": output,
         "Dagster runs and event log": dagster_records(cli_runs.home),
     }
     for place, text in places.items():
-        assert not set(PERSONAL.findall(text)) & personal, place
+        assert leaked(text, personal) == [], place
 
 
 def test_hostile_text_is_stored_verbatim_from_raw_to_the_published_marts(box, cli_runs):
     snapshot = cli_runs.warehouse.parent / "serving" / "barometer.duckdb"
     with duckdb.connect(str(cli_runs.warehouse), read_only=True) as db:
-        landed = {
-            "raw_salesforce.task": dict(
-                db.execute('select "Id", "Subject" from raw_salesforce.task').fetchall()
-            ),
-            "raw_salesforce.opportunity": dict(
-                db.execute('select "Id", "Name" from raw_salesforce.opportunity').fetchall()
-            ),
-            "raw_salesforce.user": dict(
-                db.execute('select "Id", "Name" from raw_salesforce.user').fetchall()
-            ),
-            "raw_salesforce.opportunity_stage": dict(
-                db.execute('select "Id", "MasterLabel" from raw_salesforce.opportunity_stage').fetchall()
-            ),
-            "raw_hubspot.calls": dict(
-                db.execute("select cast(id as varchar), hs_call_title from raw_hubspot.calls").fetchall()
-            ),
-            "raw_hubspot.deals": dict(
-                db.execute("select cast(id as varchar), dealname from raw_hubspot.deals").fetchall()
-            ),
-            "raw_hubspot.deal_pipelines": dict(
-                db.execute("select stage_id, label from raw_hubspot.deal_pipelines").fetchall()
-            ),
-        }
+        landed = {}
+        for table, (_, key, column, _) in HOSTILE_TARGETS.items():
+            key = key if key != "id" else "cast(id as varchar)"
+            landed[table] = dict(db.execute(f'select {key}, "{column}" from {table}').fetchall())
+        core_titles = dict(db.execute("select contact_id, title from core.contacts").fetchall())
         core_deals = dict(db.execute("select crm_id, deal_name from core.deals").fetchall())
         core_reps = {r[0] for r in db.execute("select name from core.reps").fetchall()}
         tables = db.execute(
@@ -314,6 +304,12 @@ def test_hostile_text_is_stored_verbatim_from_raw_to_the_published_marts(box, cl
     hostile_deals = box.planted["raw_salesforce.opportunity"] | box.planted["raw_hubspot.deals"]
     assert {i: core_deals.get(i) for i in hostile_deals} == hostile_deals
     assert set(box.planted["raw_salesforce.user"].values()) <= core_reps
+    titles = {  # job titles: verbatim in core.contacts (its seniority is derived from them)
+        f"{table.split('.')[0].removeprefix('raw_')}:{i}": value
+        for table in ("raw_salesforce.contact", "raw_salesforce.lead", "raw_hubspot.contacts")
+        for i, value in box.planted[table].items()
+    }
+    assert {i: core_titles.get(i) for i in titles} == titles
     assert tables >= 9  # nothing was dropped: every core table and mart is there
     assert deals == box.summary.deals
     with duckdb.connect(str(snapshot), read_only=True) as db:
@@ -437,6 +433,10 @@ def test_login_flows_with_expiring_sessions_leave_no_secret_in_logs_or_the_wareh
         assert secret not in caplog.text
         assert secret not in stored
         assert secret.encode() not in raw
+    # nor prospects' personal data in the logs of retries, re-logins and errors, or in the runs' records
+    personal = prospect_personal_data(box)
+    assert leaked(caplog.text, personal) == []
+    assert leaked(text_cells(path, schemas="raw_meta"), personal) == []
 
 
 # -- names taken from configuration -------------------------------------------------------------------

@@ -21,7 +21,7 @@ from connectors.hubspot.mapping import (
     parse_timestamp,
     to_table,
 )
-from connectors.hubspot.settings import CALLS, DEALS
+from connectors.hubspot.settings import CALLS, CONTACTS, DEALS
 from connectors.streams import Reject
 
 HOSTILE = 'Robert\'); DROP TABLE calls;-- "quoted" back\\slash \n\ttab 💥 \u202eltr 日本語 %_*'
@@ -226,3 +226,15 @@ def test_associations_one_row_per_type():
 
 def test_empty_pages_keep_the_schema():
     assert to_table(specs.DEALS, []).schema == specs.DEALS.schema
+
+
+def test_a_personal_value_that_cannot_be_read_is_not_quoted_in_the_reason():
+    """Reject reasons reach check metadata and logs: a prospect's e-mail stays in the payload only."""
+    record = {
+        "id": "41000000001",
+        "properties": {"email": ["jane.doe@prospect.example"], "lastmodifieddate": "2026-03-02T15:00:00Z"},
+    }
+    reject = map_crm_record(record, CONTACTS)
+    assert isinstance(reject, Reject)
+    assert reject.reason == "email: a value of type list is not text (not shown: personal data)"
+    assert orjson.loads(reject.payload) == record

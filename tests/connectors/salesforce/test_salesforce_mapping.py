@@ -18,7 +18,7 @@ from connectors.salesforce.mapping import (
     selectable_fields,
 )
 from connectors.salesforce.soql import datetime_literal, string_literal, window_query
-from connectors.salesforce.specs import OPPORTUNITY_STAGE, TASK, USER
+from connectors.salesforce.specs import CONTACT, OPPORTUNITY_STAGE, TASK, USER
 from connectors.streams import Window
 
 HOSTILE = (
@@ -276,3 +276,19 @@ def test_window_query():
     assert window_query("User", ["Id"], Window(window.start)) == (
         "SELECT Id FROM User WHERE SystemModstamp >= 2026-01-01T00:00:00Z ORDER BY SystemModstamp ASC, Id ASC"
     )
+
+
+def test_a_personal_value_that_cannot_be_read_is_not_quoted_in_the_reason():
+    """Reject reasons reach check metadata and logs: a prospect's e-mail or phone stays in the payload."""
+    contact = {
+        "Id": "0035g00000BADAAA",
+        "SystemModstamp": "2026-03-02T15:00:00.000+0000",
+        "IsDeleted": False,
+        "Email": ["jane.doe@prospect.example"],
+        "Phone": 15550100123,
+    }
+    (reject,) = map_records(CONTACT, [contact], has_is_deleted=True).rejects
+    assert reject.reason == "Email: cannot read a value of type list as a string (not shown: personal data)"
+    assert orjson.loads(reject.payload) == contact
+    (reject,) = map_records(CONTACT, [{**contact, "Email": None}], has_is_deleted=True).rejects
+    assert reject.reason == "Phone: cannot read a value of type int as a string (not shown: personal data)"
