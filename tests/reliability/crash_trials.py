@@ -1,4 +1,7 @@
-"""Crashes: a sync killed (SIGKILL) at random points reruns to the uninterrupted result.
+"""Crash trials: a sync killed (SIGKILL) at a random point reruns to the uninterrupted result. Shared by
+test_reliability_crashes_extract.py (the 12 kills during the extraction) and
+test_reliability_crashes_build.py (the 8 kills during the configuration and model builds, and
+`barometer sync` itself killed): two files, so parallel test workers run them side by side.
 
 - 20 trials: the sync's writes (every stream's extraction and merges, the reporting configuration, every
   core, intermediate and mart model, as `barometer sync`'s assets make them, without Dagster around
@@ -6,10 +9,6 @@
   point of a clean run's measured length, then rerun the same way. Each rerun completes and equals the
   uninterrupted run table for table (raw, core, marts): no duplicate keys, no missing rows, a DuckDB
   file that opens, the interrupted extraction recorded as failed.
-- `barometer sync` itself killed mid-extraction, holding the Dagster pool slot of the warehouse, with
-  one DAGSTER_HOME as a user's runs share: the next `barometer sync` closes the killed run as failed,
-  frees its slot (before the fix it waited for that slot forever), completes, and its warehouse equals
-  the uninterrupted one.
 """
 
 import contextlib
@@ -21,7 +20,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 from pipeline_helpers import sandbox_variables
@@ -35,23 +33,23 @@ from reliability_pipeline import (
 
 from models.sync import ABANDONED
 from pipelines.demo import CLEARED_PREFIXES, sandbox_reporting_toml
-from pipelines.runs import RUN_LOCK_TAG
 from sandbox.sandbox import Sandbox, SandboxConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 TRIALS = 20
+EXTRACTION_KILLS = 12  # kill_points: the first 12 are in the extraction, the other 8 after it
 RNG_SEED = 20_260_504
 RUN_TIMEOUT = 120.0
 
 
 @pytest.fixture(scope="module")
-def box():
+def crash_box():
     with Sandbox(SandboxConfig(org=small_org(seed=47))) as sandbox:
         yield sandbox
 
 
 @pytest.fixture(scope="module")
-def cli(box, tmp_path_factory):
+def crash_cli(crash_box, tmp_path_factory):
     """A warm `barometer` against the sandbox, with one DAGSTER_HOME (the repository's dagster.yaml)."""
     root = tmp_path_factory.mktemp("crashes")
     home = root / "dagster_home"
@@ -60,7 +58,7 @@ def cli(box, tmp_path_factory):
     (root / "reporting.toml").write_text(sandbox_reporting_toml(), encoding="utf-8")
     env = {name: value for name, value in os.environ.items() if not name.startswith(CLEARED_PREFIXES)}
     env |= sandbox_variables(
-        box,
+        crash_box,
         DAGSTER_HOME=str(home),
         BAROMETER_START_DATE=SETTINGS.start_date.isoformat(),
         BAROMETER_CONFIG_FILE=str(root / "reporting.toml"),
@@ -77,9 +75,9 @@ def start(worker: CliWorker, command: str, warehouse: Path, log: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def reference(cli):
+def crash_reference(crash_cli):
     """The uninterrupted run's warehouse, and how long it took."""
-    worker, root, _ = cli
+    worker, root, _ = crash_cli
     warehouse, log = root / "reference.duckdb", root / "reference.log"
     started = time.perf_counter()
     pid = start(worker, "warehouse-sync", warehouse, log)
@@ -162,65 +160,44 @@ def killed(worker: CliWorker, warehouse: Path, log: Path, step: str, seconds: fl
     return code == -signal.SIGKILL
 
 
-@pytest.mark.slow
-def test_20_syncs_killed_at_random_points_rerun_to_the_uninterrupted_result(cli, reference):
+def planned_kills(reference_log: Path) -> list[tuple[int, str, float]]:
+    """The TRIALS kills as (trial number, step, seconds into it), from the clean run's log, seeded."""
+    return [
+        (trial, *point) for trial, point in enumerate(kill_points(reference_log, random.Random(RNG_SEED)))
+    ]
+
+
+def run_trials(cli, reference, kills: list[tuple[int, str, float]]) -> Counter:
+    """Kill a sync at each of `kills`, rerun it and compare it with the clean run; the phases the kills
+    landed in, counted."""
     worker, root, _ = cli
     clean, clean_seconds = reference
-    clean_log = root / "reference.log"
-    kills: list[tuple[float, str]] = []
+    landed: list[tuple[float, str]] = []
     interrupted_extractions, rerun_seconds = 0, []
     started = time.perf_counter()
-    for trial, (step, seconds) in enumerate(kill_points(clean_log, random.Random(RNG_SEED))):
+    for trial, step, seconds in kills:
         warehouse, log = root / f"trial{trial}.duckdb", root / f"trial{trial}-killed.log"
         while not killed(worker, warehouse, log, step, seconds):  # it was faster: kill it sooner
             warehouse.unlink()
             seconds /= 2
-        kills.append((seconds, step_at_kill(log)))
+        landed.append((seconds, step_at_kill(log)))
         interrupted = running_extractions(warehouse)
         interrupted_extractions += len(interrupted)
 
         began = time.perf_counter()
-        pid = start(worker, "warehouse-sync", warehouse, root / f"trial{trial}-rerun.log")
-        assert worker.wait(pid, timeout=RUN_TIMEOUT) == 0, (root / f"trial{trial}-rerun.log").read_text()
+        rerun = root / f"trial{trial}-rerun.log"
+        pid = start(worker, "warehouse-sync", warehouse, rerun)
+        assert worker.wait(pid, timeout=RUN_TIMEOUT) == 0, rerun.read_text()
         rerun_seconds.append(time.perf_counter() - began)
-        check_rerun(clean, warehouse, interrupted, f"trial {trial}, killed at {kills[-1]}")
+        check_rerun(clean, warehouse, interrupted, f"trial {trial}, killed at {landed[-1]}")
 
-    phases = Counter(step.split(" ")[0] for _, step in kills)
+    phases = Counter(step.split(" ")[0] for _, step in landed)
     print(
-        f"\nclean run {clean_seconds:.1f}s; {TRIALS} kills, seconds into their phase: "
-        f"{[round(at, 2) for at, _ in kills]}, "
+        f"\nclean run {clean_seconds:.1f}s; {len(landed)} kills, seconds into their phase: "
+        f"{[round(at, 2) for at, _ in landed]}, "
         f"in {dict(phases)}; {interrupted_extractions} extractions left running, closed as failed; "
         f"reruns {min(rerun_seconds):.1f}-{max(rerun_seconds):.1f}s; "
         f"trials {time.perf_counter() - started:.0f}s"
     )
-    assert len(kills) == TRIALS
-    assert {"extract", "build"} <= set(phases)
-
-
-@pytest.mark.slow
-def test_a_killed_barometer_sync_is_closed_and_the_next_one_completes(cli, reference):
-    worker, root, home = cli
-    clean, _ = reference
-    warehouse = root / "cli.duckdb"
-    log = root / "cli-killed.log"
-    pid = start(worker, "sync", warehouse, log)
-    wait_for_line(log, "▶ extract_hubspot_deals")  # the step holds the warehouse pool's only slot
-    os.kill(pid, signal.SIGKILL)
-    assert worker.wait(pid, timeout=30) == -signal.SIGKILL
-    interrupted = running_extractions(warehouse)
-    assert len(interrupted) <= 1  # none if the kill came before the step recorded its extraction
-
-    rerun = root / "cli-rerun.log"
-    pid = start(worker, "sync", warehouse, rerun)
-    assert worker.wait(pid, timeout=RUN_TIMEOUT) == 0, rerun.read_text()  # before the fix: waited forever
-    assert "as failed: the process running it ended (killed or crashed)" in rerun.read_text()
-    check_rerun(clean, warehouse, interrupted, "barometer sync killed in extract_hubspot_deals")
-
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        runs = instance.get_runs()
-        storage = instance.event_log_storage
-        pools = [storage.get_concurrency_info(key) for key in storage.get_concurrency_keys()]
-    assert sorted(run.status.value for run in runs) == ["FAILURE", "SUCCESS"]
-    assert all(RUN_LOCK_TAG in run.tags for run in runs)
-    assert pools  # the runs' steps took the warehouse pool's slot ...
-    assert [(pool.claimed_slots, pool.pending_steps) for pool in pools] == [([], [])] * len(pools)  # freed
+    assert len(landed) == len(kills)
+    return phases
