@@ -4,6 +4,7 @@ by models.reporting.write_config; the marts built by the real mart SQL and read 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -83,14 +84,7 @@ def build_marts(
         assert folder is not None, "a targets file needs a folder"
         path = folder / "targets.csv"
         path.write_text(targets_csv, encoding="utf-8")
-        config = ReportingConfig(
-            timezone=config.timezone,
-            currency=config.currency,
-            fx_rates=config.fx_rates,
-            stage_mapping=config.stage_mapping,
-            call_outcomes=config.call_outcomes,
-            targets_file=path,
-        )
+        config = replace(config, targets_file=path)
     write_config(engine, config, as_of=as_of)
     # the marts and the intermediate models they read (everything built from core)
     return sqlmodels.build(engine, [m for m in sqlmodels.discover() if m.schema in sqlmodels.FROM_CORE])
