@@ -3,7 +3,9 @@ stages and when it is won or lost."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import fields, replace
+from functools import partial
 
 import numpy as np
 
@@ -72,8 +74,9 @@ def open_deals(
     keep = created < end_ms - MS_PER_HOUR
     order = np.argsort(created[keep], kind="stable")
     first, created = first[keep][order], created[keep][order]
-    deals, stages = _run_deals(config, roster, rng, end_ms, meetings, executive, first, created)
-    deals, stages = _buy_again(config, roster, end_ms, meetings, executive, first, deals, stages)
+    run = partial(_run_deals, config, roster, meetings=meetings, executive=executive, end_ms=end_ms)
+    deals, stages = run(rng, first, created)
+    deals, stages = _buy_again(config.seed, end_ms, first, deals, stages, run)
     deals.lead_source = lead_sources(config, deals)
     return deals, stages
 
@@ -90,19 +93,17 @@ def lead_sources(config: OrgConfig, deals: Deals) -> np.ndarray:
 
 
 def _buy_again(
-    config: OrgConfig,
-    roster: Roster,
+    seed: int,
     end_ms: int,
-    meetings: Meetings,
-    executive: np.ndarray,
     first: np.ndarray,
     deals: Deals,
     stages: StageRows,
+    run: Callable[[np.random.Generator, np.ndarray, np.ndarray], tuple[Deals, StageRows]],
 ) -> tuple[Deals, StageRows]:
     """Some customers buy again: a share of the won deals get a repeat deal with the same prospect, rep
     and contact, created a few weeks to months after the win, that runs its own course. Drawn from a
     stream of its own (the first deals stay as they were); all deals end up in creation order."""
-    rng = np.random.default_rng([config.seed, REPEAT_STREAM])
+    rng = np.random.default_rng([seed, REPEAT_STREAM])
     won_at = np.where(deals.is_won & deals.is_closed, deals.close_ms, NEVER)
     created = won_at + rng.integers(20, 150, deals.size) * MS_PER_DAY
     again = np.flatnonzero(
@@ -112,9 +113,7 @@ def _buy_again(
         return deals, stages
     order = np.argsort(created[again], kind="stable")
     again = again[order]
-    more, more_stages = _run_deals(
-        config, roster, rng, end_ms, meetings, executive, first[again], created[again]
-    )
+    more, more_stages = run(rng, first[again], created[again])
     more.repeat = np.ones(more.size, dtype=bool)
     offset = deals.size
     deals.extend(more)
@@ -132,11 +131,12 @@ def _run_deals(
     config: OrgConfig,
     roster: Roster,
     rng: np.random.Generator,
-    end_ms: int,
-    meetings: Meetings,
-    executive: np.ndarray,
     first: np.ndarray,
     created: np.ndarray,
+    *,
+    meetings: Meetings,
+    executive: np.ndarray,
+    end_ms: int,
 ) -> tuple[Deals, StageRows]:
     """Deals opened after the meetings `first` at `created` (ascending): rep, prospect and contact of
     the meeting; worth, pipeline, cycle and outcome drawn; their walk through the stages."""

@@ -13,33 +13,17 @@ thresholds as (
     select * from config.coaching_thresholds
 ),
 
--- The prospect's earliest proposal at or after each first appointment (any rep's live deal, reached at
--- or before as_of) decides whether the appointment led to a proposal.
-appointments as (
-    select
-        firsts.rep_id,
-        cast(date_trunc('quarter', timezone(settings.timezone, firsts.occurred_at)) as date) as quarter_start,
-        firsts.reaches_executive,
-        count(deals.deal_id) > 0 as reached_proposal
-    from intermediate.first_appointments as firsts
-    cross join settings
-    left join core.deals as deals
-        on deals.prospect_id = firsts.prospect_id
-        and not deals.is_deleted
-        and deals.reached_proposal_at >= firsts.occurred_at
-        and deals.reached_proposal_at <= settings.as_of
-    where firsts.rep_id is not null
-    group by firsts.activity_id, 1, 2, 3
-),
-
+-- First appointments by quarter: marts.funnel_monthly's monthly cohorts (the month, in the reporting
+-- timezone, in which they occurred; reached_proposal by the same rule: any rep's live deal with the
+-- prospect reached a proposal at or after the appointment and at or before as_of), summed.
 appointment_quarters as (
     select
-        rep_id,
-        quarter_start,
-        count(*) as first_appointments,
-        count(*) filter (where reaches_executive) as executive_first_appointments,
-        count(*) filter (where reached_proposal) as reached_proposal
-    from appointments
+        funnel.rep_id,
+        cast(date_trunc('quarter', funnel.cohort_month) as date) as quarter_start,
+        cast(sum(funnel.first_appointments) as bigint) as first_appointments,
+        cast(sum(funnel.executive_first_appointments) as bigint) as executive_first_appointments,
+        cast(sum(funnel.reached_proposal) as bigint) as reached_proposal
+    from marts.funnel_monthly as funnel
     group by 1, 2
 ),
 

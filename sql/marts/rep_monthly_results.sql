@@ -50,28 +50,17 @@ target_months as (
 -- (macro target_share_units), summed over the rep's target rows before rounding.
 target_shares as (
     select
-        target_months.rep_id,
-        target_months.month_start,
-        sum(
-            target_share_units(
-                target_months.revenue_target,
-                target_months.period_start,
-                target_months.period_end,
-                target_months.month_start,
-                target_months.month_end
-            )
-        ) as target_units,
-        sum(
-            target_share_units(
-                target_months.revenue_target,
-                target_months.period_start,
-                target_months.period_end,
-                target_months.month_start,
-                least(target_months.month_end, settings.as_of_date)
-            )
-        ) as expected_units
-    from target_months
-    cross join settings
+        rep_id,
+        month_start,
+        sum(target_share_units(revenue_target, period_start, period_end, month_start, month_end)) as target_units,
+        sum(target_share_units(revenue_target, period_start, period_end, month_start, to_date)) as expected_units
+    from (
+        select
+            target_months.*,
+            least(target_months.month_end, settings.as_of_date) as to_date
+        from target_months
+        cross join settings
+    )
     group by 1, 2
 ),
 

@@ -4,12 +4,9 @@ activity barometer 2 / 2 = 100 (not below), revenue per sale -40 % against the t
 -30 % (fast); a quarter without a magic number (NULL barometer, NULL flag); a rep without first
 appointments or peer row (NULL figures, NULL flags); configured thresholds flip every flag."""
 
-from decimal import Decimal
-
 import pytest
 import sqlalchemy as sa
-from marts_data import at, build_marts, day, empty_core, insert_core, mart
-from sql_helpers import warehouse
+from marts_data import at, build_marts, day, deal, insert_core, mart, marts_warehouse, meeting
 
 from models import sqlmodels
 from models.coaching import CoachingThresholds
@@ -24,31 +21,11 @@ TARGETS = "rep_email,period_start,period_end,revenue_target\ncal@x.com,2024-04-0
 
 
 def _meeting(activity_id, rep_id, prospect_id, occurred, executive=False):
-    return {
-        "activity_id": activity_id,
-        "activity_type": "meeting",
-        "rep_id": rep_id,
-        "prospect_id": prospect_id,
-        "occurred_at": at(occurred),
-        "reaches_executive": executive,
-    }
+    return meeting(activity_id, rep_id, prospect_id, occurred, reaches_executive=executive)
 
 
-def _deal(deal_id, rep_id, *, prospect_id=None, proposal=None, closed=None, won=False, amount=None,
-          created="2024-01-02 00:00", **extra):  # fmt: skip
-    return {
-        "deal_id": deal_id,
-        "rep_id": rep_id,
-        "prospect_id": prospect_id,
-        "created_at": at(created),
-        "reached_proposal_at": at(proposal) if proposal else None,
-        "closed_on": day(closed) if closed else None,
-        "is_closed": closed is not None,
-        "is_won": won,
-        "amount": Decimal(amount) if amount else None,
-        "amount_reporting": Decimal(amount) if amount else None,
-        **extra,
-    }
+def _deal(deal_id, rep_id, *, prospect_id=None, created="2024-01-02 00:00", **fields):
+    return deal(deal_id, rep_id, prospect_id, created, **fields)
 
 
 def _activities():
@@ -103,13 +80,7 @@ def _deals():
 
 
 def _build(raw_template, folder, config=None):
-    engine = warehouse(raw_template, folder / "warehouse.duckdb")
-    empty_core(engine, as_of=AS_OF)
-    insert_core(
-        engine,
-        "core.reps",
-        *({"rep_id": r, "name": r[:3].title(), "email": r} for r in (ANN, BOB, CAL)),
-    )
+    engine = marts_warehouse(raw_template, folder, {r: r[:3].title() for r in (ANN, BOB, CAL)}, as_of=AS_OF)
     insert_core(engine, "core.activities", *_activities())
     insert_core(engine, "core.deals", *_deals())
     build_marts(engine, config, as_of=AS_OF, targets_csv=TARGETS, folder=folder)

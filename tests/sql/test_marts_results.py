@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from marts_data import at, build_marts, day, empty_core, insert_core, mart
-from sql_helpers import fetch, warehouse
+from marts_data import at, build_marts, day, deal, insert_core, mart, marts_warehouse
+from sql_helpers import fetch
 
 from models import sqlmodels
 from pipelines.checks import evaluate, model_checks
@@ -27,18 +27,9 @@ TARGETS = (
 
 
 def _won(deal_id, prospect_id, closed, amount, rep_id=ANN, **extra):
-    return {
-        "deal_id": deal_id,
-        "rep_id": rep_id,
-        "prospect_id": prospect_id,
-        "created_at": at("2024-01-02 10:00"),
-        "closed_on": day(closed),
-        "is_closed": True,
-        "is_won": True,
-        "amount": Decimal(amount),
-        "amount_reporting": Decimal(amount),
-        **extra,
-    }
+    return deal(
+        deal_id, rep_id, prospect_id, "2024-01-02 10:00", closed=closed, won=True, amount=amount, **extra
+    )
 
 
 DEALS = [
@@ -54,14 +45,7 @@ DEALS = [
     _won("d11", None, "2024-05-02", "50.00"),  # no prospect: revenue, never a new customer
     _won("d12", "P8", "2024-05-03", "60.00", rep_id=None),  # no rep: new customer, in no rep's row
     _won("d13", "P7", "2024-06-08", "1200.00"),
-    {  # lost: never a new customer
-        "deal_id": "d10",
-        "rep_id": ANN,
-        "prospect_id": "P6",
-        "created_at": at("2024-01-02 10:00"),
-        "closed_on": day("2024-05-01"),
-        "is_closed": True,
-    },
+    deal("d10", ANN, "P6", "2024-01-02 10:00", closed="2024-05-01"),  # lost: never a new customer
 ]
 
 NEW_CUSTOMERS = {"d01", "d04", "d06", "d08", "d12", "d13"}
@@ -70,14 +54,7 @@ NEW_CUSTOMERS = {"d01", "d04", "d06", "d08", "d12", "d13"}
 @pytest.fixture(scope="module")
 def built(raw_template, tmp_path_factory):
     folder = tmp_path_factory.mktemp("results_marts")
-    engine = warehouse(raw_template, folder / "warehouse.duckdb")
-    empty_core(engine, as_of=AS_OF)
-    insert_core(
-        engine,
-        "core.reps",
-        {"rep_id": ANN, "name": "Ann", "email": ANN},
-        {"rep_id": BOB, "name": "Bob", "email": BOB},
-    )
+    engine = marts_warehouse(raw_template, folder, {ANN: "Ann", BOB: "Bob"}, as_of=AS_OF)
     insert_core(engine, "core.deals", *DEALS)
     build_marts(engine, as_of=AS_OF, targets_csv=TARGETS, folder=folder)
     yield engine
