@@ -38,6 +38,8 @@ EDITED_SHARE = 0.3  # deals whose amount or expected close changed between stage
 EXECUTIVE_DEAL_LIFT, OTHER_DEAL_LIFT = 1.2, 0.96
 EXECUTIVE_WIN_LIFT, OTHER_WIN_LIFT = 1.8, 0.84
 REPEAT_SHARE = 0.3  # of won deals: the customer buys again
+REPEAT_GAP_DAYS = (7, 120)  # days from the win to the repeat deal
+REPEAT_WIN_RATE = 0.8  # existing customers buy more readily
 REPEAT_STREAM = 14  # the repeat purchases' random stream (with the org's seed)
 # Deals' lead sources (sandbox/org/*_records.py spell them per CRM) and their shares by how the
 # prospect came in.
@@ -76,7 +78,7 @@ def open_deals(
     first, created = first[keep][order], created[keep][order]
     run = partial(_run_deals, config, roster, meetings=meetings, executive=executive, end_ms=end_ms)
     deals, stages = run(rng, first, created)
-    deals, stages = _buy_again(config.seed, end_ms, first, deals, stages, run)
+    deals, stages = _buy_again(config, end_ms, first, deals, stages, run)
     deals.lead_source = lead_sources(config, deals)
     return deals, stages
 
@@ -93,27 +95,28 @@ def lead_sources(config: OrgConfig, deals: Deals) -> np.ndarray:
 
 
 def _buy_again(
-    seed: int,
+    config: OrgConfig,
     end_ms: int,
     first: np.ndarray,
     deals: Deals,
     stages: StageRows,
-    run: Callable[[np.random.Generator, np.ndarray, np.ndarray], tuple[Deals, StageRows]],
+    run: Callable[..., tuple[Deals, StageRows]],
 ) -> tuple[Deals, StageRows]:
     """Some customers buy again: a share of the won deals get a repeat deal with the same prospect, rep
-    and contact, created a few weeks to months after the win, that runs its own course. Drawn from a
-    stream of its own (the first deals stay as they were); all deals end up in creation order."""
-    rng = np.random.default_rng([seed, REPEAT_STREAM])
+    and contact, created days to months after the win, that runs its own, shorter course and is won
+    more often. Even a small org has a few (the earliest wins buy again and win). Drawn from a stream of
+    its own (the first deals stay as they were); all deals end up in creation order."""
+    rng = np.random.default_rng([config.seed, REPEAT_STREAM])
     won_at = np.where(deals.is_won & deals.is_closed, deals.close_ms, NEVER)
-    created = won_at + rng.integers(20, 150, deals.size) * MS_PER_DAY
-    again = np.flatnonzero(
-        (won_at != NEVER) & (created < end_ms - MS_PER_HOUR) & (rng.random(deals.size) < REPEAT_SHARE)
-    )
+    created = won_at + rng.integers(*REPEAT_GAP_DAYS, deals.size) * MS_PER_DAY
+    candidates = np.flatnonzero((won_at != NEVER) & (created < end_ms - MS_PER_HOUR))
+    forced = candidates[np.argsort(won_at[candidates], kind="stable")][: config.awkward_min]
+    again = np.union1d(candidates[rng.random(len(candidates)) < REPEAT_SHARE], forced)
     if len(again) == 0:
         return deals, stages
-    order = np.argsort(created[again], kind="stable")
-    again = again[order]
-    more, more_stages = run(rng, first[again], created[again])
+    again = again[np.argsort(created[again], kind="stable")]
+    win_rate = np.where(np.isin(again, forced), 1.0, REPEAT_WIN_RATE)
+    more, more_stages = run(rng, first[again], created[again], win_rate=win_rate)
     more.repeat = np.ones(more.size, dtype=bool)
     offset = deals.size
     deals.extend(more)
@@ -137,9 +140,11 @@ def _run_deals(
     meetings: Meetings,
     executive: np.ndarray,
     end_ms: int,
+    win_rate: np.ndarray | None = None,
 ) -> tuple[Deals, StageRows]:
     """Deals opened after the meetings `first` at `created` (ascending): rep, prospect and contact of
-    the meeting; worth, pipeline, cycle and outcome drawn; their walk through the stages."""
+    the meeting; worth, pipeline, cycle and outcome drawn; their walk through the stages. `win_rate`
+    (repeat deals): each deal's chance to be won, its cycle half the team's."""
     n = len(first)
     rep = meetings.rep[first]
     crm = crm_at(roster, rep, created)
@@ -147,8 +152,12 @@ def _run_deals(
     teams = [team(t) for t in range(int(roster.team.max()) + 1)]
     cycle_median = np.array([t.cycle_median_days for t in teams])[team_of]
     win_lift = np.where(executive[meetings.contact[first]], EXECUTIVE_WIN_LIFT, OTHER_WIN_LIFT)
-    won = rng.random(n) < np.minimum(roster.win[rep] * win_lift, 0.95)
-    cycle = cycle_lengths(rng, cycle_median, won)
+    if win_rate is None:
+        won = rng.random(n) < np.minimum(roster.win[rep] * win_lift, 0.95)
+        cycle = cycle_lengths(rng, cycle_median, won)
+    else:
+        won = rng.random(n) < win_rate
+        cycle = cycle_lengths(rng, cycle_median / 2, won)
     currency = _currencies(config, rng, crm)
     amount = amounts(rng, np.array([t.amount_median for t in teams])[team_of])
     amount = np.where(
