@@ -12,7 +12,8 @@ Sources, read when `reporting_config_from_env` is called (never at import):
   (`source`, `value`, `outcome`), and `[[seniority]]` entries (`level`, `terms`: models.seniority). Its
   entries replace the default entry with the same key (source, pipeline, stage) / (source, value) /
   level, or extend the defaults; a rate in `BAROMETER_FX_RATES` wins over the file's rate for the same
-  currency.
+  currency. `[referrals]` (`values`: the lead sources that count as referrals) and `[coaching]` (the
+  coaching flags' thresholds) are models.coaching's.
 - `BAROMETER_TARGETS_FILE`: optional revenue-targets CSV (models.targets), read by `write_config` into
   config.revenue_targets, its malformed rows into config.target_rejects.
 """
@@ -33,6 +34,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
+from models.coaching import (
+    DEFAULT_REFERRAL_VALUES,
+    CoachingConfigError,
+    CoachingThresholds,
+    check_referral_values,
+)
 from models.seniority import (
     DEFAULT_SENIORITY_RULES,
     SeniorityRule,
@@ -232,6 +239,8 @@ class ReportingConfig:
     call_outcomes: tuple[tuple[str, str, str], ...] = DEFAULT_CALL_OUTCOMES  # (source, raw value, outcome)
     targets_file: Path | None = None  # revenue-targets CSV (models.targets); None = no targets
     seniority_rules: tuple[SeniorityRule, ...] = DEFAULT_SENIORITY_RULES  # job title → seniority
+    referral_values: tuple[str, ...] = DEFAULT_REFERRAL_VALUES  # lead sources containing one: referrals
+    coaching: CoachingThresholds = field(default_factory=CoachingThresholds)  # coaching flags' thresholds
 
     def __post_init__(self) -> None:
         # Frozen all the way down: a copy of the rates, read-only, and tuples.
@@ -246,6 +255,12 @@ class ReportingConfig:
             object.__setattr__(self, "seniority_rules", check_rules(self.seniority_rules))
         except SeniorityRuleError as exc:
             raise ReportingConfigError(f"seniority_rules: {exc}") from None
+        try:
+            object.__setattr__(self, "referral_values", check_referral_values(self.referral_values))
+        except CoachingConfigError as exc:
+            raise ReportingConfigError(f"referral_values: {exc}") from None
+        if not isinstance(self.coaching, CoachingThresholds):
+            raise ReportingConfigError(f"coaching holds {self.coaching!r}, not CoachingThresholds")
         check_timezone(self.timezone, "timezone")
         check_currency(self.currency, "currency")
         for code, rate in self.fx_rates.items():
@@ -289,6 +304,8 @@ def reporting_config_from_env(env: Mapping[str, str] | None = None) -> Reporting
     stage_mapping = {m.key: m for m in DEFAULT_STAGE_MAPPING}
     call_outcomes = {(s, v): (s, v, o) for s, v, o in DEFAULT_CALL_OUTCOMES}
     seniority_rules = DEFAULT_SENIORITY_RULES
+    referral_values = DEFAULT_REFERRAL_VALUES
+    coaching = CoachingThresholds()
     config_file = env.get(CONFIG_FILE_VAR, "").strip()
     if config_file:
         loaded = _read_config_file(Path(config_file).expanduser())
@@ -296,6 +313,8 @@ def reporting_config_from_env(env: Mapping[str, str] | None = None) -> Reporting
         stage_mapping.update((m.key, m) for m in loaded.stage_mapping)
         call_outcomes.update(((s, v), (s, v, o)) for s, v, o in loaded.call_outcomes)
         seniority_rules = merge_rules(DEFAULT_SENIORITY_RULES, loaded.seniority_rules)
+        referral_values = loaded.referral_values or referral_values
+        coaching = loaded.coaching
     fx_rates.update(parse_fx_rates(env.get(FX_RATES_VAR, "")))
     _check_reporting_rate(fx_rates, currency)
 
@@ -309,6 +328,8 @@ def reporting_config_from_env(env: Mapping[str, str] | None = None) -> Reporting
         call_outcomes=tuple(call_outcomes.values()),
         targets_file=Path(targets_file).expanduser() if targets_file else None,
         seniority_rules=seniority_rules,
+        referral_values=referral_values,
+        coaching=coaching,
     )
 
 
@@ -353,9 +374,11 @@ class _FileConfig:
     stage_mapping: list[StageMapping]
     call_outcomes: list[tuple[str, str, str]]
     seniority_rules: dict[str, SeniorityRule]
+    referral_values: tuple[str, ...] | None  # None: the defaults
+    coaching: CoachingThresholds
 
 
-_FILE_KEYS = {"fx_rates", "stage_mapping", "call_outcomes", "seniority"}
+_FILE_KEYS = {"fx_rates", "stage_mapping", "call_outcomes", "seniority", "referrals", "coaching"}
 
 
 def _read_config_file(path: Path) -> _FileConfig:
@@ -377,15 +400,14 @@ def _read_config_file(path: Path) -> _FileConfig:
     if unknown:
         raise ReportingConfigError(
             f"{origin}: unknown key(s) {', '.join(unknown)}; the file may hold "
-            "[fx_rates], [[stage_mapping]], [[call_outcomes]] and [[seniority]]"
+            "[fx_rates], [[stage_mapping]], [[call_outcomes]], [[seniority]], [referrals] and [coaching]"
         )
 
     rates_table = data.get("fx_rates", {})
     if not isinstance(rates_table, dict):
         raise ReportingConfigError(f"{origin}: fx_rates must be a table like [fx_rates] EUR = 1.08")
     fx_rates = {}
-    line = _header_lines(text, "fx_rates", array=False)
-    where = f"{origin}, [fx_rates]" + (f" at line {line[0]}" if len(line) == 1 else "")
+    where = _table(data | {"fx_rates": rates_table}, text, origin, "fx_rates", "EUR = 1.08")[0]
     for code, rate in rates_table.items():
         check_currency(code, where)
         fx_rates[code] = check_rate(rate, f"{where}, {code}")
@@ -433,7 +455,35 @@ def _read_config_file(path: Path) -> _FileConfig:
             )
         seniority_rules[rule.level] = rule
 
-    return _FileConfig(fx_rates, stage_mapping, call_outcomes, seniority_rules)
+    referral_values = None
+    if "referrals" in data:
+        where, table = _table(data, text, origin, "referrals", 'values = ["referral", "partner"]')
+        _check_keys(table, where, required={"values"}, optional=set())
+        try:
+            referral_values = check_referral_values(table["values"])
+        except CoachingConfigError as exc:
+            raise ReportingConfigError(f"{where}: {exc}") from None
+
+    coaching = CoachingThresholds()
+    if "coaching" in data:
+        where, table = _table(data, text, origin, "coaching", "closing_ratio = 0.65")
+        try:
+            coaching = CoachingThresholds.from_table(table)
+        except CoachingConfigError as exc:
+            raise ReportingConfigError(f"{where}: {exc}") from None
+
+    return _FileConfig(fx_rates, stage_mapping, call_outcomes, seniority_rules, referral_values, coaching)
+
+
+def _table(
+    data: dict[str, Any], text: str, origin: str, key: str, example: str
+) -> tuple[str, dict[str, Any]]:
+    """The [key] table, with a description naming the file, table and (when known) line."""
+    table = data[key]
+    if not isinstance(table, dict):
+        raise ReportingConfigError(f"{origin}: {key} must be a table written as [{key}] with e.g. {example}")
+    lines = _header_lines(text, key, array=False)
+    return f"{origin}, [{key}]" + (f" at line {lines[0]}" if len(lines) == 1 else ""), table
 
 
 def _entries(data: dict[str, Any], text: str, origin: str, key: str) -> list[tuple[str, dict[str, Any]]]:
@@ -595,6 +645,24 @@ seniority_rules_table = sa.Table(
     comment="Job-title terms → seniority (core.contacts); a title that matches no rule is other.",
 )
 
+referral_values_table = sa.Table(
+    "referral_values",
+    _META,
+    _column("value", sa.String(), "A referral value, lower-cased.", nullable=False),
+    comment="Lead sources that count as referrals: a deal whose lead_source, lower-cased, contains one "
+    "(core.deals.is_referral).",
+)
+
+coaching_thresholds_table = sa.Table(
+    "coaching_thresholds",
+    _META,
+    *(
+        _column(name, sa.Double(), f"The coaching flag threshold {name} (default {default}).", nullable=False)
+        for name, default in CoachingThresholds().row().items()
+    ),
+    comment="The thresholds of marts.rep_coaching's flags, one row (models.coaching).",
+)
+
 CONFIG_TABLES = (
     settings_table,
     build_table,
@@ -604,6 +672,8 @@ CONFIG_TABLES = (
     revenue_targets_table,
     target_rejects_table,
     seniority_rules_table,
+    referral_values_table,
+    coaching_thresholds_table,
 )
 
 
@@ -663,7 +733,20 @@ def write_config(engine: sa.Engine, config: ReportingConfig, *, as_of: datetime)
         local = sa.func.timezone(config.timezone, sa.literal(as_of, sa.DateTime(timezone=True)))
         build[0]["as_of_date"] = conn.execute(sa.select(sa.cast(local, sa.Date))).scalar_one()
         seniority = rule_rows(config.seniority_rules)
-        all_rows = (settings, build, rates, mapping, outcomes, targets, rejects, seniority)
+        referrals = [{"value": value} for value in config.referral_values]
+        thresholds = [config.coaching.row()]
+        all_rows = (
+            settings,
+            build,
+            rates,
+            mapping,
+            outcomes,
+            targets,
+            rejects,
+            seniority,
+            referrals,
+            thresholds,
+        )
         for table, rows in zip(CONFIG_TABLES, all_rows, strict=True):
             table.drop(conn, checkfirst=True)
             table.create(conn)

@@ -124,6 +124,12 @@ DEALS = CrmObject(
         TypedProperty("dealstage", "string", "Current stage id (see deal_pipelines)."),
         TypedProperty("pipeline", "string", "Pipeline id (see deal_pipelines)."),
         TypedProperty("dealtype", "string", "newbusiness, existingbusiness, ..."),
+        TypedProperty(
+            "hs_analytics_source",
+            "string",
+            "Original source (ORGANIC_SEARCH, REFERRALS, OFFLINE, ...); NULL where the portal has no such "
+            "property.",
+        ),
         TypedProperty("hs_is_closed", "boolean", "HubSpot's own closed flag."),
         TypedProperty("hs_is_closed_won", "boolean", "HubSpot's own closed-won flag."),
         OWNER_ID,

@@ -176,6 +176,7 @@ OPPORTUNITY = StreamSpec(
         Column("IsClosed", "boolean", "In a closed stage."),
         Column("IsWon", "boolean", "In a won stage."),
         Column("ForecastCategoryName", "string", "Forecast category."),
+        Column("LeadSource", "string", "Where the deal came from (picklist: Web, Partner Referral, ...)."),
         _CREATED,
         _MODSTAMP,
         _DELETED,

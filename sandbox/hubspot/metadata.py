@@ -10,6 +10,7 @@ from sandbox.hubspot.errors import not_found
 from sandbox.hubspot.formats import format_probability, iso_sql
 from sandbox.hubspot.objects import (
     CALL_DISPOSITIONS,
+    DEAL_SOURCES,
     EMAIL_STATUSES,
     LIFECYCLE_STAGES,
     MEETING_OUTCOMES,
@@ -149,6 +150,7 @@ _STATIC_OPTIONS: dict[str, list[tuple[str, str]]] = {
     "hs_meeting_outcome": [(v.replace("_", " ").title(), v) for v in MEETING_OUTCOMES],
     "deal_currency_code": [("US Dollar", "USD"), ("Euro", "EUR"), ("British Pound", "GBP")],
     "dealtype": [("New Business", "newbusiness"), ("Existing Business", "existingbusiness")],
+    "hs_analytics_source": [(v.replace("_", " ").title(), v) for v in DEAL_SOURCES],
     "hs_email_direction": [
         ("Sent by owner", "EMAIL"),
         ("Reply from contact", "INCOMING_EMAIL"),

@@ -125,6 +125,7 @@ DEALS = HObject(
         _p("dealstage", "enumeration", "Deal Stage", "radio"),
         _p("pipeline", "enumeration", "Pipeline", "select"),
         _p("dealtype", "enumeration", "Deal Type", "radio"),
+        _p("hs_analytics_source", "enumeration", "Original Source Type", "select"),
         _p("hs_is_closed", "bool", "Is Deal Closed?"),
         _p("hs_is_closed_won", "bool", "Is Closed Won"),
         _p("description", "string", "Deal Description", "textarea"),
@@ -261,6 +262,17 @@ CALL_DISPOSITIONS = {
     "17b47fee-58de-441e-a44c-c6300d46f273": "Wrong number",
 }
 
+# HubSpot's original-source types (a deal's hs_analytics_source).
+DEAL_SOURCES = (
+    "ORGANIC_SEARCH",
+    "PAID_SEARCH",
+    "EMAIL_MARKETING",
+    "SOCIAL_MEDIA",
+    "REFERRALS",
+    "OTHER_CAMPAIGNS",
+    "DIRECT_TRAFFIC",
+    "OFFLINE",
+)
 MEETING_OUTCOMES = ("SCHEDULED", "COMPLETED", "RESCHEDULED", "NO_SHOW", "CANCELED")
 EMAIL_DIRECTIONS = ("EMAIL", "INCOMING_EMAIL", "FORWARDED_EMAIL")
 EMAIL_STATUSES = ("BOUNCED", "FAILED", "SCHEDULED", "SENDING", "SENT")

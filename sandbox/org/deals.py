@@ -3,7 +3,9 @@ stages and when it is won or lost."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import fields, replace
+from functools import partial
 
 import numpy as np
 
@@ -35,6 +37,23 @@ EDITED_SHARE = 0.3  # deals whose amount or expected close changed between stage
 # less, so that the org's overall rates stay near the reps' configured ones.
 EXECUTIVE_DEAL_LIFT, OTHER_DEAL_LIFT = 1.2, 0.96
 EXECUTIVE_WIN_LIFT, OTHER_WIN_LIFT = 1.8, 0.84
+REPEAT_SHARE = 0.3  # of won deals: the customer buys again
+REPEAT_GAP_DAYS = (7, 120)  # days from the win to the repeat deal
+REPEAT_WIN_RATE = 0.8  # existing customers buy more readily
+REPEAT_STREAM = 14  # the repeat purchases' random stream (with the org's seed)
+# Deals' lead sources (sandbox/org/*_records.py spell them per CRM) and their shares by how the
+# prospect came in.
+LEAD_SOURCES = (
+    "web",
+    "cold_call",
+    "partner_referral",
+    "customer_referral",
+    "trade_show",
+    "existing_customer",
+)
+INBOUND_SOURCE_SHARES = (0.55, 0.0, 0.15, 0.2, 0.1, 0.0)
+OUTBOUND_SOURCE_SHARES = (0.0, 0.8, 0.07, 0.05, 0.08, 0.0)
+LEAD_SOURCE_STREAM = 15  # the lead sources' random stream (with the org's seed)
 
 
 def open_deals(
@@ -57,7 +76,75 @@ def open_deals(
     keep = created < end_ms - MS_PER_HOUR
     order = np.argsort(created[keep], kind="stable")
     first, created = first[keep][order], created[keep][order]
+    run = partial(_run_deals, config, roster, meetings=meetings, executive=executive, end_ms=end_ms)
+    deals, stages = run(rng, first, created)
+    deals, stages = _buy_again(config, end_ms, first, deals, stages, run)
+    deals.lead_source = lead_sources(config, deals)
+    return deals, stages
 
+
+def lead_sources(config: OrgConfig, deals: Deals) -> np.ndarray:
+    """Where each deal came from, an index into LEAD_SOURCES (each CRM spells them its own way): inbound
+    deals mostly from the web, outbound ones from cold calls, referrals among both; a repeat purchase
+    from an existing customer. A stream of its own, so the rest of the org does not move."""
+    rng = np.random.default_rng([config.seed, LEAD_SOURCE_STREAM])
+    inbound = rng.choice(len(LEAD_SOURCES), deals.size, p=INBOUND_SOURCE_SHARES)
+    outbound = rng.choice(len(LEAD_SOURCES), deals.size, p=OUTBOUND_SOURCE_SHARES)
+    source = np.where(deals.inbound, inbound, outbound)
+    return np.where(deals.repeat, LEAD_SOURCES.index("existing_customer"), source)
+
+
+def _buy_again(
+    config: OrgConfig,
+    end_ms: int,
+    first: np.ndarray,
+    deals: Deals,
+    stages: StageRows,
+    run: Callable[..., tuple[Deals, StageRows]],
+) -> tuple[Deals, StageRows]:
+    """Some customers buy again: a share of the won deals get a repeat deal with the same prospect, rep
+    and contact, created days to months after the win, that runs its own, shorter course and is won
+    more often. Even a small org has a few (the earliest wins buy again and win). Drawn from a stream of
+    its own (the first deals stay as they were); all deals end up in creation order."""
+    rng = np.random.default_rng([config.seed, REPEAT_STREAM])
+    won_at = np.where(deals.is_won & deals.is_closed, deals.close_ms, NEVER)
+    created = won_at + rng.integers(*REPEAT_GAP_DAYS, deals.size) * MS_PER_DAY
+    candidates = np.flatnonzero((won_at != NEVER) & (created < end_ms - MS_PER_HOUR))
+    forced = candidates[np.argsort(won_at[candidates], kind="stable")][: config.awkward_min]
+    again = np.union1d(candidates[rng.random(len(candidates)) < REPEAT_SHARE], forced)
+    if len(again) == 0:
+        return deals, stages
+    again = again[np.argsort(created[again], kind="stable")]
+    win_rate = np.where(np.isin(again, forced), 1.0, REPEAT_WIN_RATE)
+    more, more_stages = run(rng, first[again], created[again], win_rate=win_rate)
+    more.repeat = np.ones(more.size, dtype=bool)
+    offset = deals.size
+    deals.extend(more)
+    stages.extend(replace(more_stages, deal=more_stages.deal + offset))
+    by_created = np.argsort(deals.created_ms, kind="stable")
+    new_index = np.empty_like(by_created)
+    new_index[by_created] = np.arange(len(by_created))
+    deals = replace(deals, **{f.name: getattr(deals, f.name)[by_created] for f in fields(deals)})
+    deal = new_index[stages.deal]
+    rows = np.lexsort((stages.entered_ms, deal))
+    return deals, StageRows(deal[rows], stages.position[rows], stages.entered_ms[rows])
+
+
+def _run_deals(
+    config: OrgConfig,
+    roster: Roster,
+    rng: np.random.Generator,
+    first: np.ndarray,
+    created: np.ndarray,
+    *,
+    meetings: Meetings,
+    executive: np.ndarray,
+    end_ms: int,
+    win_rate: np.ndarray | None = None,
+) -> tuple[Deals, StageRows]:
+    """Deals opened after the meetings `first` at `created` (ascending): rep, prospect and contact of
+    the meeting; worth, pipeline, cycle and outcome drawn; their walk through the stages. `win_rate`
+    (repeat deals): each deal's chance to be won, its cycle half the team's."""
     n = len(first)
     rep = meetings.rep[first]
     crm = crm_at(roster, rep, created)
@@ -65,8 +152,12 @@ def open_deals(
     teams = [team(t) for t in range(int(roster.team.max()) + 1)]
     cycle_median = np.array([t.cycle_median_days for t in teams])[team_of]
     win_lift = np.where(executive[meetings.contact[first]], EXECUTIVE_WIN_LIFT, OTHER_WIN_LIFT)
-    won = rng.random(n) < np.minimum(roster.win[rep] * win_lift, 0.95)
-    cycle = cycle_lengths(rng, cycle_median, won)
+    if win_rate is None:
+        won = rng.random(n) < np.minimum(roster.win[rep] * win_lift, 0.95)
+        cycle = cycle_lengths(rng, cycle_median, won)
+    else:
+        won = rng.random(n) < win_rate
+        cycle = cycle_lengths(rng, cycle_median / 2, won)
     currency = _currencies(config, rng, crm)
     amount = amounts(rng, np.array([t.amount_median for t in teams])[team_of])
     amount = np.where(
@@ -81,6 +172,8 @@ def open_deals(
         prospect=meetings.prospect[first],
         contact=meetings.contact[first],
         inbound=meetings.source[first] == INBOUND,
+        repeat=np.zeros(n, dtype=bool),
+        lead_source=np.zeros(n, dtype=np.int64),
         created_ms=created,
         crm=crm,
         pipeline=pipeline,

@@ -41,6 +41,8 @@ FIRST_OWNER_ID = 52_550_101
 FIRST_USER_ID = 12_282_501
 FIRST_TEAM_ID = 8_001
 CUSTOM_DISPOSITION = "d2f3e1a0-7b6c-4e2a-9f1d-3c5b8a7e6f40"  # a portal's own 'Gatekeeper' outcome
+# hs_analytics_source per sandbox.org.deals.LEAD_SOURCES kind (HubSpot's original-source types).
+HUBSPOT_DEAL_SOURCES = ("ORGANIC_SEARCH", "OFFLINE", "REFERRALS", "REFERRALS", "OFFLINE", "DIRECT_TRAFFIC")
 
 _GUID_BY_LABEL = {label: guid for guid, label in hs.CALL_DISPOSITIONS.items()}
 # Indexed by world call outcome (CONNECTED, NO_ANSWER, VOICEMAIL, BUSY, LIVE_MESSAGE, WRONG_NUMBER, custom).
@@ -239,6 +241,7 @@ class _HubSpotWriter:
         b["dealstage"] = pc.take(_STAGE_KEYS, pa.array(stage))
         b["pipeline"] = pc.take(_PIPELINE_IDS, pa.array(d.pipeline[rows]))
         b["dealtype"] = pc.if_else(pa.array(rng.random(n) < 0.85), "newbusiness", "existingbusiness")
+        b["hs_analytics_source"] = pick(vocabulary(HUBSPOT_DEAL_SOURCES), d.lead_source[rows])
         b["hs_is_closed"] = _STAGE_CLOSED[stage]
         b["hs_is_closed_won"] = _STAGE_WON[stage]
         b["description"] = None

@@ -97,6 +97,8 @@ class Deals(Columns):
     prospect: np.ndarray
     contact: np.ndarray
     inbound: np.ndarray
+    repeat: np.ndarray  # a repeat purchase: the prospect won a deal before
+    lead_source: np.ndarray  # index into sandbox.org.deals.LEAD_SOURCES
     created_ms: np.ndarray
     crm: np.ndarray
     pipeline: np.ndarray

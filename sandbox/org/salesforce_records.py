@@ -84,6 +84,15 @@ LEAD_FOLLOW_UP_SHARE = 0.08  # of the follow-ups: to a lead not yet converted
 CONVERTED_LEAD_SHARE = 0.3  # of the contacts: came in as a lead and were converted
 QUIET_LEADS_PER_WORKED = 0.5  # unconverted leads nobody has worked yet, per lead with follow-ups
 LEAD_SOURCES = ("Web", "Trade Show", "Partner Referral", "Purchased List")
+# Opportunity.LeadSource per sandbox.org.deals.LEAD_SOURCES kind (referrals in mixed case, two words).
+SALESFORCE_DEAL_SOURCES = (
+    "Web",
+    "Cold Call",
+    "Partner Referral",
+    "Customer referral",
+    "Trade Show",
+    "Existing Customer",
+)
 
 
 @dataclass(frozen=True)
@@ -398,7 +407,7 @@ class _SalesforceWriter:
         b["Probability"] = _STAGE_PROBABILITY[stage]
         b["CloseDate"] = close_day
         b["Type"] = pc.if_else(pa.array(self.rng.random(n) < 0.85), "New Business", "Existing Business")
-        b["LeadSource"] = pc.if_else(pa.array(d.inbound[rows]), "Web", "Cold Call")
+        b["LeadSource"] = pick(vocabulary(SALESFORCE_DEAL_SOURCES), d.lead_source[rows])
         b["IsClosed"] = _STAGE_CLOSED[stage]
         b["IsWon"] = _STAGE_WON[stage]
         b["ForecastCategory"] = pc.take(_STAGE_FORECAST, pa.array(stage))

@@ -34,6 +34,20 @@ proposals as (
     group by history.deal_id
 ),
 
+-- A referral: the lead source, lower-cased, contains one of the referral values
+-- (staging.config_referral_values, lower-cased there).
+referrals as (
+    select
+        converted.deal_id,
+        true as is_referral
+    from converted
+    where exists (
+        select 1
+        from staging.config_referral_values as referral_values
+        where contains(lower(converted.lead_source), referral_values.value)
+    )
+),
+
 final as (
     select
         converted.deal_id,
@@ -53,6 +67,8 @@ final as (
         converted.is_closed,
         converted.is_won,
         proposals.reached_proposal_at,
+        converted.lead_source,
+        coalesce(referrals.is_referral, false) as is_referral,
         converted.is_deleted,
         converted.source_updated_at
     from converted
@@ -61,6 +77,7 @@ final as (
         and funnel_stages.pipeline is not distinct from converted.pipeline
         and funnel_stages.stage = converted.stage
     left join proposals on proposals.deal_id = converted.deal_id
+    left join referrals on referrals.deal_id = converted.deal_id
 )
 
 select * from final

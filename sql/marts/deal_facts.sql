@@ -1,6 +1,7 @@
 -- marts.deal_facts: one row per live deal for drill-down: every core.deals column, the rep's name, the
--- sales cycle, the prospect's first appointment and the calls and held meetings with the prospect
--- before the close (docs/metrics.md, "marts.deal_facts"). Activities of every rep (or none) count.
+-- sales cycle, the prospect's first appointment, the calls and held meetings with the prospect before
+-- the close, and whether the deal won a new customer (docs/metrics.md, "marts.deal_facts"). Activities
+-- of every rep (or none) count.
 with
 
 -- The build's reporting settings (models.reporting.write_config): one typed row.
@@ -48,6 +49,17 @@ live_deals as (
     where not deals.is_deleted
 ),
 
+-- Each prospect's first win (contract 5.4): the smallest (closed_on, deal_id) among its live won deals
+-- closed on or before the as-of date. One aggregation: the smallest struct orders by closed_on, then
+-- deal_id (unique).
+first_wins as (
+    select min({'closed_on': deals.closed_on, 'deal_id': deals.deal_id}).deal_id as deal_id
+    from live_deals as deals
+    cross join settings
+    where deals.is_won and deals.prospect_id is not null and deals.closed_on <= settings.as_of_date
+    group by deals.prospect_id
+),
+
 final as (
     select
         deals.deal_id,
@@ -68,6 +80,9 @@ final as (
         deals.is_closed,
         deals.is_won,
         deals.reached_proposal_at,
+        deals.lead_source,
+        deals.is_referral,
+        first_wins.deal_id is not null as is_new_customer,
         deals.is_deleted,
         deals.source_updated_at,
         cast(
@@ -98,6 +113,7 @@ final as (
     left join prospects on prospects.prospect_id = deals.prospect_id
     left join intermediate.first_appointments as first_appointments
         on first_appointments.prospect_id = deals.prospect_id
+    left join first_wins on first_wins.deal_id = deals.deal_id
 )
 
 select * from final

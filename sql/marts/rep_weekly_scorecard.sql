@@ -96,7 +96,7 @@ closed_weeks as (
 
 -- Revenue targets matched to reps by lower-cased e-mail (an unmatched row is ignored). Each row gives
 -- every day of its period revenue_target / (its number of days); a week takes the days it covers.
--- Shares are summed exactly in units of 1e-10 (integer arithmetic) before rounding to cents.
+-- Shares are summed exactly in units of 1e-10 (macro target_share_units) before rounding to cents.
 target_weeks as (
     select
         reps.rep_id,
@@ -120,13 +120,8 @@ target_shares as (
     select
         rep_id,
         week_start,
-        sum(
-            (
-                2 * cast(revenue_target * 100 as hugeint) * 100000000
-                * (least(period_end, week_start + 6) - greatest(period_start, week_start) + 1)
-                + (period_end - period_start + 1)
-            ) // (2 * (period_end - period_start + 1))
-        ) as target_units
+        sum(target_share_units(revenue_target, period_start, period_end, week_start, week_start + 6))
+            as target_units
     from target_weeks
     group by 1, 2
 ),
@@ -338,7 +333,7 @@ magic as (
 ),
 
 -- Money rounded half away from zero to cents with integer arithmetic on cents (macro average_cents)
--- and on 1e-10 units.
+-- and on 1e-10 units (macro target_cents).
 final as (
     select
         magic.week_start,
@@ -356,9 +351,7 @@ final as (
         magic.deals_won / nullif(magic.deals_won + magic.deals_lost, 0) as win_rate,
         average_cents(magic.revenue_won_cents, magic.won_with_amount) as avg_revenue_per_sale,
         cast(magic.avg_sales_cycle_days as double) as avg_sales_cycle_days,
-        cast(
-            cast((magic.target_units + 50000000) // 100000000 as decimal(18, 0)) * 0.01 as decimal(18, 2)
-        ) as revenue_target,
+        target_cents(magic.target_units) as revenue_target,
         100 * cast(magic.revenue_won as double) / nullif(magic.exact_target, 0) as attainment_pct,
         cast(magic.required_first_appointments as double) as required_first_appointments,
         100 * magic.first_appointments / nullif(magic.required_first_appointments, 0)

@@ -1,6 +1,7 @@
 -- staging.salesforce_opportunities: one row per Salesforce Opportunity, i.e. deal (deleted included),
 -- cleaned: ids as <source>:<id> (an empty id is none), the prospect (AccountId, else ContactId), the
--- exact amount (DECIMAL(38,10)) and its currency upper-cased (empty is none). staging.deals reads it.
+-- exact amount (DECIMAL(38,10)) and its currency upper-cased (empty is none), the lead source (empty is
+-- none). staging.deals reads it.
 with
 
 final as (
@@ -16,6 +17,7 @@ final as (
         opportunities.StageName as stage,
         cast(nullif(trim(cast(opportunities.Amount as varchar)), '') as decimal(38, 10)) as exact_amount,
         upper(nullif(trim(opportunities.CurrencyIsoCode), '')) as deal_currency,
+        nullif(trim(opportunities.LeadSource), '') as lead_source,
         opportunities.CreatedDate as created_at,
         coalesce(opportunities.IsClosed, false) as is_closed,
         coalesce(opportunities.IsWon, false) as is_won,

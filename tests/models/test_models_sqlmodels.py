@@ -44,6 +44,7 @@ CORE_DEPENDENCIES = {
         "core.deal_stage_history",
         "staging.config_build",
         "staging.config_fx_rates",
+        "staging.config_referral_values",
         "staging.deals",
         "staging.funnel_stages",
     },
@@ -56,6 +57,7 @@ STAGING_DEPENDENCIES = {
     "staging.config_build": {"config.build"},
     "staging.config_call_outcomes": {"config.call_outcomes"},
     "staging.config_fx_rates": {"config.fx_rates"},
+    "staging.config_referral_values": {"config.referral_values"},
     "staging.config_seniority": {"config.seniority_rules"},
     "staging.hubspot_calls": {"raw_hubspot.calls"},
     "staging.hubspot_contacts": {"raw_hubspot.contacts"},
@@ -257,12 +259,13 @@ def test_every_core_and_staging_column_is_documented_in_table_order(engine):
 def test_materialize_writes_table_and_column_comments(engine):
     counts = build_core(engine)
     # no landing rows: only the config views hold rows (the build's one row of settings, the default
-    # call outcomes, no FX rates, the default seniority terms)
+    # call outcomes, no FX rates, the default seniority terms, the default referral value)
     configured = {
         "staging.config_build": 1,
         "staging.config_call_outcomes": 6,
         "staging.config_fx_rates": 0,
         "staging.config_seniority": 22,
+        "staging.config_referral_values": 1,
     }
     empty = dict.fromkeys([*STAGING_DEPENDENCIES, *CORE_DEPENDENCIES], 0)
     assert counts == empty | configured

@@ -106,6 +106,7 @@ def test_every_sql_model_but_the_configs_staging_views_checks_its_row_count():
         "staging/config_build",
         "staging/config_call_outcomes",
         "staging/config_fx_rates",
+        "staging/config_referral_values",
         "staging/config_seniority",
     }
 

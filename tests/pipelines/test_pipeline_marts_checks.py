@@ -99,6 +99,11 @@ def test_every_mart_declares_its_key_shares_and_reconciliation_in_its_model_file
         "totals_reconcile_with_core",
         "deals_reconcile_with_core",
         "rows_reconcile_with_core",
+        "new_customer_once_per_prospect",
+        "results_reconcile_with_deal_facts",
+        "targets_reconcile_with_config",
+        "flags_agree_with_figures",
+        "figures_agree_with_peer_comparison",
     }
     # appointment_rate = meetings_booked / connected_calls is a ratio, not a share: it may exceed 1.
     assert "appointment_rate" not in SHARES["marts.rep_daily_activity"]
@@ -120,6 +125,16 @@ def test_every_mart_check_passes_on_clean_data(synced):
             db.execute("select count(distinct quarter_start) from marts.rep_peer_comparison").fetchone()[0]
             > 1
         )
+        # the sandbox's customers buy again and some deals come through referrals, in both CRMs
+        won, new, referral = db.execute(
+            "select sum(deals_won), sum(new_customers), sum(referral_revenue) from marts.rep_monthly_results"
+        ).fetchone()
+        assert won > new > 0
+        assert referral > 0
+        referrals = "select distinct source from marts.deal_facts where is_referral"
+        assert {source for (source,) in db.execute(referrals).fetchall()} == {"salesforce", "hubspot"}
+        coached = "select count(*) from marts.rep_coaching where closing_ratio is not null"
+        assert db.execute(coached).fetchone()[0] > 0
 
 
 def test_a_duplicated_row_fails_its_marts_unique_key(box, instance, reporting, synced, tmp_path):
@@ -150,6 +165,9 @@ def test_a_share_above_1_fails_and_a_ratio_above_1_does_not(box, instance, repor
         synced,
         tmp_path,
         *statements,
+        # the coaching flags follow their (damaged) figures: only the shares' checks fail
+        "update marts.rep_coaching set below_appointment_to_proposal = false, below_closing_ratio = false "
+        "where rowid = (select min(rowid) from marts.rep_coaching)",
         "update marts.rep_daily_activity set appointment_rate = 3.0",
         # within a cent per row of rounding: still reconciles
         "update marts.rep_weekly_scorecard set revenue_won = revenue_won + 0.01 "
@@ -174,6 +192,13 @@ def test_altered_totals_fail_the_reconciliations_with_core(box, instance, report
         "update marts.rep_peer_comparison set deals_won = deals_won + 1, deals_lost = deals_lost - 1 "
         "where rowid = (select min(rowid) from marts.rep_peer_comparison where deals_lost > 0)",
         "delete from marts.deal_facts where rowid = (select min(rowid) from marts.deal_facts)",
+        "update marts.deal_facts set is_new_customer = true "
+        "where rowid = (select min(rowid) from marts.deal_facts where not is_won)",
+        "update marts.rep_monthly_results set referral_revenue = referral_revenue + 1, target_deviation = 1 "
+        "where rowid = (select min(rowid) from marts.rep_monthly_results)",
+        "update marts.rep_coaching set sales_cycle_vs_team_pct = coalesce(sales_cycle_vs_team_pct, 0) + 1, "
+        "below_closing_ratio = not coalesce(below_closing_ratio, false) "
+        "where rowid = (select min(rowid) from marts.rep_coaching)",
     )
     assert failed(checks) == RECONCILED
     (revenue,) = checks[("marts/rep_weekly_scorecard", "totals_reconcile_with_core")].metadata["sample"]

@@ -4,12 +4,14 @@ by models.reporting.write_config; the marts built by the real mart SQL and read 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sql_helpers import AS_OF, build_core, fetch
+from sql_helpers import AS_OF, build_core, fetch, warehouse
 
 from models import sqlmodels
 from models.reporting import ReportingConfig, write_config
@@ -33,6 +35,41 @@ def at(text: str, tz: Any = UTC) -> datetime:
 
 def day(text: str) -> date:
     return date.fromisoformat(text)
+
+
+def meeting(activity_id: str, rep_id: str | None, prospect: str | None, occurred: str, **extra: Any) -> dict:
+    """A core.activities meeting row ("2024-03-01 10:00" UTC); `extra` sets any other column."""
+    row = {"activity_id": activity_id, "activity_type": "meeting", "rep_id": rep_id, "prospect_id": prospect}
+    return row | {"occurred_at": at(occurred)} | extra
+
+
+def deal(
+    deal_id: str,
+    rep_id: str | None,
+    prospect_id: str | None,
+    created: str,
+    *,
+    closed: str | None = None,
+    won: bool = False,
+    amount: str | None = None,
+    proposal: str | None = None,
+    **extra: Any,
+) -> dict:
+    """A core.deals row: closed when `closed` (a date) is given, `amount` its amount_reporting."""
+    row = {"deal_id": deal_id, "rep_id": rep_id, "prospect_id": prospect_id, "created_at": at(created)}
+    row |= {"closed_on": day(closed) if closed else None, "is_closed": closed is not None, "is_won": won}
+    row |= {"amount_reporting": Decimal(amount) if amount else None}
+    return row | {"reached_proposal_at": at(proposal) if proposal else None} | extra
+
+
+def marts_warehouse(
+    template: Path, folder: Path, reps: dict[str, str], *, as_of: datetime = AS_OF
+) -> sa.Engine:
+    """A warehouse with the (empty) core tables and `reps` (rep_id = e-mail → name) in core.reps."""
+    engine = warehouse(template, folder / "warehouse.duckdb")
+    empty_core(engine, as_of=as_of)
+    insert_core(engine, "core.reps", *({"rep_id": r, "name": name, "email": r} for r, name in reps.items()))
+    return engine
 
 
 def empty_core(engine: sa.Engine, config: ReportingConfig | None = None, *, as_of: datetime = AS_OF) -> None:
@@ -83,14 +120,7 @@ def build_marts(
         assert folder is not None, "a targets file needs a folder"
         path = folder / "targets.csv"
         path.write_text(targets_csv, encoding="utf-8")
-        config = ReportingConfig(
-            timezone=config.timezone,
-            currency=config.currency,
-            fx_rates=config.fx_rates,
-            stage_mapping=config.stage_mapping,
-            call_outcomes=config.call_outcomes,
-            targets_file=path,
-        )
+        config = replace(config, targets_file=path)
     write_config(engine, config, as_of=as_of)
     # the marts and the intermediate models they read (everything built from core)
     return sqlmodels.build(engine, [m for m in sqlmodels.discover() if m.schema in sqlmodels.FROM_CORE])

@@ -5,6 +5,8 @@ import pytest
 import sqlalchemy as sa
 from sql_helpers import at, build_core, dec, fetch, insert
 
+from models.reporting import ReportingConfig
+
 COLUMNS = [
     "deal_id",
     "source",
@@ -26,6 +28,8 @@ COLUMNS = [
     "is_deleted",
     "source_updated_at",
 ]
+# The columns of KPI contract 5.3, after reached_proposal_at: tested by test_lead_source_and_referrals.
+LEAD_COLUMNS = ["lead_source", "is_referral"]
 
 HAL, RITA = "hal@example.com", "rita@example.com"
 
@@ -99,11 +103,64 @@ def deals(deals_warehouse):
 
 
 def test_deals_columns(deals):
-    assert list(deals[0]) == COLUMNS
+    assert list(deals[0]) == COLUMNS[:17] + LEAD_COLUMNS + COLUMNS[17:]
 
 
 def test_deals_golden(deals):
-    assert [tuple(r.values()) for r in deals] == EXPECTED
+    assert [tuple(r[c] for c in COLUMNS) for r in deals] == EXPECTED
+    # none of these deals has a lead source
+    assert {(r["lead_source"], r["is_referral"]) for r in deals} == {(None, False)}
+
+
+def test_lead_source_and_referrals(engine, tmp_path):
+    """Salesforce LeadSource, HubSpot hs_analytics_source (trimmed, empty = none); a referral when the
+    lead source, lower-cased, contains a referral value: any case, multi-word sources; configurable."""
+    sources = {
+        "006A": "Partner Referral",  # multi-word
+        "006B": "EMPLOYEE REFERRAL",  # upper case
+        "006C": "Web",
+        "006D": "  ",  # empty after trimming: none
+        "006E": None,
+        "006F": "Trade Show",
+        "006G": "referral",
+    }
+    insert(
+        engine,
+        "raw_salesforce.opportunity",
+        *(
+            {"Id": crm_id, "Name": crm_id, "StageName": "Prospecting", "LeadSource": source,
+             "CreatedDate": at("2024-01-01 00:00"), "SystemModstamp": at("2024-01-01 00:00")}
+            for crm_id, source in sources.items()
+        ),
+    )  # fmt: skip
+    insert(
+        engine,
+        "raw_hubspot.deals",
+        *(
+            {"id": hubspot_id, "dealstage": "appointmentscheduled", "pipeline": "default",
+             "hs_analytics_source": source, "createdate": at("2024-01-01 00:00"),
+             "hs_lastmodifieddate": at("2024-01-01 00:00")}
+            for hubspot_id, source in {701: "REFERRALS", 702: "ORGANIC_SEARCH", 703: None}.items()
+        ),
+    )  # fmt: skip
+    build_core(engine)
+    query = "select deal_id, lead_source, is_referral from core.deals order by deal_id"
+    assert [tuple(r.values()) for r in fetch(engine, query)] == [
+        ("hubspot:701", "REFERRALS", True),
+        ("hubspot:702", "ORGANIC_SEARCH", False),
+        ("hubspot:703", None, False),  # a portal without the property lands NULL: not a referral
+        ("salesforce:006A", "Partner Referral", True),
+        ("salesforce:006B", "EMPLOYEE REFERRAL", True),
+        ("salesforce:006C", "Web", False),
+        ("salesforce:006D", None, False),
+        ("salesforce:006E", None, False),
+        ("salesforce:006F", "Trade Show", False),
+        ("salesforce:006G", "referral", True),
+    ]
+    # Configured values replace the default: "Partner" and "trade show" (any case), no longer "referral".
+    build_core(engine, ReportingConfig(referral_values=("Partner", "TRADE show")))
+    referrals = fetch(engine, "select deal_id from core.deals where is_referral order by deal_id")
+    assert [r["deal_id"] for r in referrals] == ["salesforce:006A", "salesforce:006F"]
 
 
 def test_money_is_decimal_18_2(deals_warehouse):

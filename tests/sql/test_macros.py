@@ -167,8 +167,48 @@ def test_macro_files_are_not_models_and_each_is_named_as_its_file():
         "hubspot_updated_at",
         "salesforce_contact_id",
         "salesforce_disposition",
+        "target_cents",
+        "target_share_units",
         "title_words",
     ]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected_units"),
+    [
+        # 31.00 over 31 days of March: 1.00 a day, in units of 1e-10.
+        ("31.00, '2024-03-01', '2024-03-31', '2024-03-01', '2024-03-31'", 310_000_000_000),
+        ("31.00, '2024-03-01', '2024-03-31', '2024-03-25', '2024-03-31'", 70_000_000_000),  # a week
+        ("31.00, '2024-03-01', '2024-03-31', '2024-02-26', '2024-03-03'", 30_000_000_000),  # 3 days
+        ("31.00, '2024-03-01', '2024-03-31', '2024-04-01', '2024-04-30'", 0),  # no shared day
+        ("31.00, '2024-03-01', '2024-03-31', '2024-03-01', '2024-02-29'", 0),  # an empty range
+        # 1.00 over 3 days: 0.333… a day, each share rounded half up to 1e-10
+        ("1.00, '2024-03-01', '2024-03-03', '2024-03-01', '2024-03-01'", 3_333_333_333),
+        ("1.00, '2024-03-01', '2024-03-03', '2024-03-01', '2024-03-02'", 6_666_666_667),
+    ],
+)
+def test_target_share_units(macro_engine, arguments, expected_units):
+    target, *days = (part.strip() for part in arguments.split(","))
+    dates = ", ".join(f"date {d}" for d in days)
+    assert (
+        value(macro_engine, f"target_share_units(cast({target} as decimal(18, 2)), {dates})")
+        == expected_units
+    )
+
+
+@pytest.mark.parametrize(
+    ("units", "expected"),
+    [
+        ("3333333333", "0.33"),
+        ("50000000", "0.01"),  # half a cent: up
+        ("49999999", "0.00"),
+        ("0", "0.00"),
+        ("null", None),
+    ],
+)
+def test_target_cents(macro_engine, units, expected):
+    result = value(macro_engine, f"target_cents(cast({units} as hugeint))")
+    assert result == (None if expected is None else Decimal(expected))
 
 
 @pytest.mark.parametrize(

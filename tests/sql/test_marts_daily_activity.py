@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from marts_data import at, build_marts, day, empty_core, insert_core, mart
+from marts_data import at, build_marts, day, empty_core, insert_core, mart, meeting
 from sql_helpers import warehouse
 
 from models import sqlmodels
@@ -32,16 +32,8 @@ def _call(activity_id, rep_id, occurred, outcome=None, seconds=None, **extra):
 
 
 def _meeting(activity_id, rep_id, prospect_id, occurred, booked=None, outcome=None, **extra):
-    return {
-        "activity_id": activity_id,
-        "activity_type": "meeting",
-        "rep_id": rep_id,
-        "prospect_id": prospect_id,
-        "occurred_at": at(occurred),
-        "booked_at": at(booked) if booked else None,
-        "outcome": outcome,
-        **extra,
-    }
+    booked_at = at(booked) if booked else None
+    return meeting(activity_id, rep_id, prospect_id, occurred, booked_at=booked_at, outcome=outcome, **extra)
 
 
 @pytest.fixture(scope="module")

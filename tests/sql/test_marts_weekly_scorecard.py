@@ -5,7 +5,7 @@ targets spanning weeks, months and years (future weeks included), the magic numb
 91-day window with the team fallback of each factor, a zero target, and zero denominators."""
 
 import pytest
-from marts_data import at, build_marts, day, empty_core, insert_core, mart
+from marts_data import at, build_marts, day, deal, empty_core, insert_core, mart, meeting
 from sql_helpers import dec, fetch, warehouse
 
 from models.sqlmodels import discover
@@ -28,15 +28,7 @@ TARGETS = (
 
 
 def _meeting(activity_id, rep_id, prospect_id, occurred, **extra):
-    return {
-        "activity_id": activity_id,
-        "activity_type": "meeting",
-        "rep_id": rep_id,
-        "prospect_id": prospect_id,
-        "occurred_at": at(occurred),
-        "outcome": "completed",
-        **extra,
-    }
+    return meeting(activity_id, rep_id, prospect_id, occurred, **{"outcome": "completed", **extra})
 
 
 def _call(activity_id, occurred, outcome, **extra):
@@ -50,19 +42,7 @@ def _call(activity_id, occurred, outcome, **extra):
     }
 
 
-def _deal(deal_id, rep_id, prospect_id, created, *, closed=None, won=False, amount=None, proposal=None, **x):
-    return {
-        "deal_id": deal_id,
-        "rep_id": rep_id,
-        "prospect_id": prospect_id,
-        "created_at": at(created),
-        "closed_on": day(closed) if closed else None,
-        "is_closed": closed is not None,
-        "is_won": won,
-        "amount_reporting": dec(amount) if amount else None,
-        "reached_proposal_at": at(proposal) if proposal else None,
-        **x,
-    }
+_deal = deal
 
 
 @pytest.fixture(scope="module")
