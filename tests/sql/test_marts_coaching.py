@@ -168,3 +168,20 @@ def test_model_file_checks_pass_and_catch_a_flag_that_disagrees(built):
         )
     with built.connect() as conn:
         assert [c.name for c in _checks() if not evaluate(conn, c).passed] == ["flags_agree_with_figures"]
+
+
+def test_a_figure_on_its_threshold_decides_its_flag_as_on_paper(raw_template, tmp_path):
+    """DAN sells once at 11.00, the team three times for 55.00 (18.33 a sale): -40 % on paper, while the
+    floating-point division gives -39.99999999999999; the flag is raised as on paper."""
+    dan, eve = "dan@x.com", "eve@x.com"
+    engine = marts_warehouse(raw_template, tmp_path, {dan: "Dan", eve: "Eve"}, as_of=AS_OF)
+    won = {"proposal": "2024-04-10 10:00", "closed": "2024-04-20", "won": True, "created": "2024-04-07 10:00"}
+    deals = [_deal("dd", dan, amount="11.00", **won)]
+    deals += [_deal(f"de{n}", eve, amount=amount, **won) for n, amount in enumerate(("20.00", "24.00"))]
+    insert_core(engine, "core.deals", *deals)
+    build_marts(engine, None, as_of=AS_OF, targets_csv=None, folder=tmp_path)
+    row = next(r for r in mart(engine, "rep_coaching", "rep_id") if r["rep_id"] == dan)
+    assert row["revenue_per_sale_vs_team_pct"] == pytest.approx(-40.0)
+    assert row["revenue_per_sale_vs_team_pct"] > -40.0  # the last bit, as DuckDB computes it
+    assert row["low_revenue_per_sale"] is True
+    engine.dispose()
