@@ -203,7 +203,8 @@ with draws as (
         case when u(d, 9) < 0.75 then 'USD' when u(d, 9) < 0.97 then 'EUR' else 'CHF' end as currency,
         u(d, 10) as u_rep,
         u(d, 11) < 0.01 as is_deleted,
-        u(d, 12) as u_open_stage
+        u(d, 12) as u_open_stage,
+        u(d, 14) as u_lead_source
     from range({deals}) as t(d)
 ),
 shaped as (
@@ -259,6 +260,14 @@ select
     case when has_proposal
         then created_at + to_seconds(cast(floor(cycle_days * 0.6 * 86400) as bigint)) end
         as reached_proposal_at,
+    case
+        when u_lead_source < 0.08 then null
+        when u_lead_source < 0.23 then 'Partner Referral'
+        when u_lead_source < 0.55 then 'Web'
+        when u_lead_source < 0.80 then 'Outbound'
+        else 'Trade Show'
+    end as lead_source,
+    u_lead_source >= 0.08 and u_lead_source < 0.23 as is_referral,
     is_deleted,
     least(created_at + to_seconds(cast(cycle_days * 86400 as bigint)), timestamptz '{as_of}')
         as source_updated_at
@@ -325,8 +334,8 @@ SCAN_QUERIES = {
             min(rep_id), max(rep_id), min(prospect_id), max(prospect_id), max(pipeline), max(stage),
             max(funnel_stage), sum(amount), max(currency), sum(amount_reporting), min(created_at),
             max(created_at), min(closed_on), max(closed_on), count_if(is_closed), count_if(is_won),
-            min(reached_proposal_at), max(reached_proposal_at), count_if(is_deleted),
-            max(source_updated_at)
+            min(reached_proposal_at), max(reached_proposal_at), max(lead_source), count_if(is_referral),
+            count_if(is_deleted), max(source_updated_at)
         from core.deals
     """,
     "core.reps": "select count(*), min(rep_id), max(rep_id), max(name), max(email) from core.reps",

@@ -7,15 +7,10 @@ import duckdb
 import pytest
 from bench_process import run_bench
 
+from models import sqlmodels
+
 TINY = ("--activities", "20000", "--deals", "2000", "--reps", "50", "--repeats", "1")
-MODELS = {
-    "intermediate.first_appointments",
-    "marts.deal_facts",
-    "marts.funnel_monthly",
-    "marts.rep_daily_activity",
-    "marts.rep_peer_comparison",
-    "marts.rep_weekly_scorecard",
-}
+MODELS = {model.name for model in sqlmodels.discover() if model.schema in ("intermediate", "marts")}
 FLOOR_PARTS = {
     "rep x day counts",
     "first meeting per prospect",
