@@ -43,7 +43,7 @@ from harness import (
 
 BAROMETER = Path(sys.executable).with_name("barometer")
 RUN_SECONDS = re.compile(r" in ([0-9.]+)s \(Dagster run ")
-PARTITION_DAYS = 7  # BAROMETER_START_DATE this many days back: one run over 8 daily partitions
+PARTITION_DAYS = 7  # BAROMETER_START_DATE this many days back (a sync's cost no longer depends on it)
 
 
 def environment(
