@@ -184,7 +184,7 @@ def _run(action: Callable) -> None:
     """`action` on the Dagster instance, once no other barometer command is writing the warehouse."""
     from pipelines.runs import cli_instance, warehouse_turn
 
-    with warehouse_turn(progress=_progress), cli_instance() as instance:
+    with warehouse_turn(progress=_progress), cli_instance(progress=_progress) as instance:
         action(instance)
 
 

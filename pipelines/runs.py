@@ -29,6 +29,8 @@ Progress = Callable[[str], None]
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # progress replaces the log
 DAGSTER_HOME_VAR = "DAGSTER_HOME"
 DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
+INSTANCE_CONFIG = "dagster.yaml"
+PROJECT_INSTANCE_CONFIG = PROJECT_ROOT / INSTANCE_CONFIG
 RUN_LOCK_TAG = "barometer/run_lock"  # the lock file held by the process executing the run
 UNFINISHED = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 ABANDONED_RUN = (
@@ -189,19 +191,32 @@ def configured_crms(defs: dg.Definitions) -> list[str]:
 
 
 @contextmanager
-def cli_instance() -> Iterator[dg.DagsterInstance]:
+def cli_instance(*, progress: Progress | None = None) -> Iterator[dg.DagsterInstance]:
     """The Dagster instance under DAGSTER_HOME, or under the project's .dagster_home (set up with the
-    repository's dagster.yaml) when DAGSTER_HOME is unset, so `dagster dev` shows the same runs."""
+    repository's dagster.yaml) when DAGSTER_HOME is unset, so `dagster dev` shows the same runs. A
+    DAGSTER_HOME without a dagster.yaml of its own gets the repository's settings (run queue limits,
+    the warehouse pool), storage still under DAGSTER_HOME, and one line saying what to copy there."""
     if not os.environ.get(DAGSTER_HOME_VAR):
         DEFAULT_DAGSTER_HOME.mkdir(parents=True, exist_ok=True)
         _link_instance_config(DEFAULT_DAGSTER_HOME)
         os.environ[DAGSTER_HOME_VAR] = str(DEFAULT_DAGSTER_HOME)
-    with dg.DagsterInstance.get() as instance:
+    home = Path(os.environ[DAGSTER_HOME_VAR]).expanduser()
+    if not home.is_dir() or (home / INSTANCE_CONFIG).exists() or not PROJECT_INSTANCE_CONFIG.exists():
+        with dg.DagsterInstance.get() as instance:
+            yield instance
+        return
+    if progress is not None:
+        progress(
+            f"{DAGSTER_HOME_VAR} {home} has no {INSTANCE_CONFIG}: using the project's settings "
+            f"({PROJECT_INSTANCE_CONFIG}); copy that file there so `dagster dev` uses them too"
+        )
+    # An absolute file name: Dagster reads it instead of DAGSTER_HOME/dagster.yaml, storage stays in home.
+    with dg.DagsterInstance.from_config(str(home), config_filename=str(PROJECT_INSTANCE_CONFIG)) as instance:
         yield instance
 
 
 def _link_instance_config(home: Path) -> None:
-    target, source = home / "dagster.yaml", PROJECT_ROOT / "dagster.yaml"
+    target, source = home / INSTANCE_CONFIG, PROJECT_INSTANCE_CONFIG
     if target.exists() or target.is_symlink() or not source.exists():
         return
     try:

@@ -3,6 +3,7 @@ against the sandbox and a Dagster instance under DAGSTER_HOME, clear failures, a
 interpreter that never imports the sandbox package."""
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -208,3 +209,29 @@ def test_sync_does_not_import_the_sandbox(box, tmp_path):
     assert loaded["exit_codes"] == {"sync --help": 0, "sync": 0}, loaded["output"]
     assert "raw: " in loaded["output"]
     assert loaded["sandbox_modules"] == []
+
+
+def test_a_dagster_home_without_dagster_yaml_gets_the_projects_settings_and_one_line(
+    monkeypatch, tmp_path, caplog
+):
+    from pipelines.runs import cli_instance
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    lines = []
+    with caplog.at_level(logging.WARNING), cli_instance(progress=lines.append) as instance:
+        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+        pool_limit = instance.get_concurrency_config().pool_config.default_pool_limit
+    assert {limit["key"] for limit in limits} == {"barometer/crm-salesforce", "barometer/crm-hubspot"}
+    assert pool_limit == 1
+    assert lines == [
+        f"DAGSTER_HOME {tmp_path} has no dagster.yaml: using the project's settings "
+        f"({ROOT / 'dagster.yaml'}); copy that file there so `dagster dev` uses them too"
+    ]
+    assert not (tmp_path / "dagster.yaml").exists()  # the user's folder is theirs
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+    shutil.copy(ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    lines.clear()
+    with caplog.at_level(logging.WARNING), cli_instance(progress=lines.append):
+        pass
+    assert lines == []
