@@ -113,7 +113,7 @@ def bad_sync(box, tmp_path_factory) -> BadSync:
     try:
         with dg.DagsterInstance.ephemeral() as instance, sandbox_environment(box):
             started = time.perf_counter()
-            outcome = catch_up(build_definitions(SETTINGS, resources=resources), SETTINGS, instance=instance)
+            outcome = catch_up(build_definitions(SETTINGS, resources=resources), instance=instance)
             seconds = time.perf_counter() - started
     finally:
         tampered = dict(box.faults.tampered_by_endpoint)
