@@ -23,7 +23,7 @@ def main() -> None:
     settings = settings_from_env()
     defs = build_definitions(settings)
     with dg.DagsterInstance.ephemeral() as instance:
-        outcome = catch_up(defs, settings, instance=instance)
+        outcome = catch_up(defs, instance=instance)
     if not outcome.success:
         raise SystemExit(f"the run failed: {outcome.failures}")
     emit(

@@ -43,14 +43,18 @@ from harness import (
 
 BAROMETER = Path(sys.executable).with_name("barometer")
 RUN_SECONDS = re.compile(r" in ([0-9.]+)s \(Dagster run ")
-PARTITION_DAYS = 7  # BAROMETER_START_DATE this many days back: one run over 8 daily partitions
+PARTITION_DAYS = 7  # BAROMETER_START_DATE this many days back (a sync's cost no longer depends on it)
 
 
-def environment(box: SandboxProcess, workdir: Path, warehouse: Path) -> dict[str, str]:
+def environment(
+    box: SandboxProcess, workdir: Path, warehouse: Path, *, days_back: int = PARTITION_DAYS
+) -> dict[str, str]:
+    """The CLI's environment against the sandbox, BAROMETER_START_DATE `days_back` days back, the
+    Dagster home and reporting configuration in `workdir` (see `dagster_home`)."""
     from pipelines.demo import SANDBOX_VARIABLES
 
     credentials = box.call("credentials")
-    start = (datetime.now(UTC) - timedelta(days=PARTITION_DAYS)).date().isoformat()
+    start = (datetime.now(UTC) - timedelta(days=days_back)).date().isoformat()
     return worker_env(
         {name: credentials[name] for name in SANDBOX_VARIABLES}
         | {
@@ -123,13 +127,20 @@ def step_breakdown(home: Path) -> list[dict[str, Any]]:
     return runs
 
 
-def overhead(box: SandboxProcess, workdir: Path, *, repeats: int) -> dict[str, Any]:
-    home = workdir / "dagster_home"
-    home.mkdir()
-    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+def dagster_home(workdir: Path) -> Path:
+    """`workdir/dagster_home` with the repository's dagster.yaml, and the sandbox's reporting
+    configuration beside it: what `environment` points the CLI at."""
     from pipelines.demo import sandbox_reporting_toml
 
+    home = workdir / "dagster_home"
+    home.mkdir(parents=True)
+    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
     (workdir / "reporting.toml").write_text(sandbox_reporting_toml(), encoding="utf-8")
+    return home
+
+
+def overhead(box: SandboxProcess, workdir: Path, *, repeats: int) -> dict[str, Any]:
+    home = dagster_home(workdir)
 
     def cli(n: int) -> dict[str, Any]:
         warehouse = workdir / f"cli-{n}.duckdb"

@@ -1,5 +1,5 @@
-"""What a `barometer sync` run does, called directly with no Dagster: every stream over the window
-the run's first partition range gives (history start to now) through models.sync.run_stream, the
+"""What a `barometer sync` run does, called directly with no Dagster: every stream over its catch-up
+window (history start to now, on a fresh warehouse) through models.sync.run_stream, the
 reporting config written, every SQL model (core, then marts, in dependency order) materialized.
 Reads the same environment variables as the CLI (the CRMs, BAROMETER_WAREHOUSE,
 BAROMETER_CONFIG_FILE). Prints one JSON line with the seconds of each step (imports excluded).

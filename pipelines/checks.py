@@ -226,7 +226,7 @@ def evaluate(conn: sa.Connection, check: QueryCheck) -> dg.AssetCheckResult:
 
 
 def source_freshness(streams: Iterable[CatalogStream], freshness: timedelta) -> dg.AssetChecksDefinition:
-    """Per stream: its data is loaded without a gap up to at most `freshness` ago (pipelines.partitions);
+    """Per stream: its data is loaded without a gap up to at most `freshness` ago (pipelines.windows);
     a CRM without credentials passes, noted as not configured."""
     streams = list(streams)
     hours = freshness.total_seconds() / 3600

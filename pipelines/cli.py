@@ -184,7 +184,7 @@ def _run(action: Callable) -> None:
     """`action` on the Dagster instance, once no other barometer command is writing the warehouse."""
     from pipelines.runs import cli_instance, warehouse_turn
 
-    with warehouse_turn(progress=_progress), cli_instance() as instance:
+    with warehouse_turn(progress=_progress), cli_instance(progress=_progress) as instance:
         action(instance)
 
 
@@ -192,8 +192,9 @@ def _run(action: Callable) -> None:
 def sync() -> None:
     """Sync the configured CRMs from where their data stops through now, then rebuild the models.
 
-    One Dagster run over every daily partition since the last successful window (today's so far
-    included), against the instance in DAGSTER_HOME (default: .dagster_home in the project)."""
+    One Dagster run in which each stream loads from the end of its last successful window (today's
+    changes so far included), against the instance in DAGSTER_HOME (default: .dagster_home in the
+    project)."""
     from pipelines.definitions import build_definitions
     from pipelines.runs import catch_up, configured_crms
     from pipelines.settings import settings_from_env
@@ -210,10 +211,11 @@ def sync() -> None:
             )
 
         def action(instance) -> None:
-            outcome = catch_up(defs, settings, instance=instance, progress=_progress)
+            outcome = catch_up(defs, instance=instance, progress=_progress)
+            since = outcome.loaded_since()
             _report(
                 outcome,
-                headline=f"Synced {outcome.partitions.start} … {outcome.partitions.end}",
+                headline=f"Synced {since} … {datetime.now(UTC).date()}" if since else "Synced",
                 retry="Fix the cause and run `barometer sync` again: it starts over from the last "
                 "successful window, and re-loading is harmless.",
             )
@@ -228,17 +230,18 @@ def backfill(start: str, end: str) -> None:
     """Re-extract the days START … END (modification time) in one run, then rebuild the models."""
     from pipelines.definitions import build_definitions
     from pipelines.jobs import SYNC_JOB
-    from pipelines.runs import partition_range, run_job
+    from pipelines.runs import run_job
     from pipelines.settings import settings_from_env
+    from pipelines.windows import day_range
 
     with _failures_explained("barometer backfill"):
         settings = settings_from_env()
-        partitions = partition_range(settings, start, end, now=datetime.now(UTC))
+        days = day_range(settings, start, end, now=datetime.now(UTC))
         defs = build_definitions(settings)
 
         def action(instance) -> None:
             _progress(f"Backfilling {start} … {end} in one run…")
-            outcome = run_job(defs, SYNC_JOB, instance=instance, partitions=partitions, progress=_progress)
+            outcome = run_job(defs, SYNC_JOB, instance=instance, days=days, progress=_progress)
             _report(
                 outcome,
                 headline=f"Backfilled {start} … {end}",
@@ -275,7 +278,7 @@ def demo(org: OrgConfig, replace: bool) -> None:
             settings = settings_from_env()
             defs = build_definitions(settings)
         with dg.DagsterInstance.ephemeral() as instance:
-            outcome = catch_up(defs, settings, instance=instance, progress=_progress)
+            outcome = catch_up(defs, instance=instance, progress=_progress)
         generated = (
             (
                 f"the sandbox generated {box.summary.calls + box.summary.meetings:,} calls and meetings "

@@ -16,13 +16,13 @@ from models.sqlmodels import SQL_ROOT, discover
 from pipelines.checks import data_quality_checks, model_checks, source_freshness
 from pipelines.extract_assets import extract_assets, landing_table_key, stream_catalog
 from pipelines.jobs import SYNC_JOB, jobs
-from pipelines.partitions import daily_partitions
 from pipelines.publish_assets import publish_asset
 from pipelines.report_assets import report_assets
 from pipelines.resources import resources_from_env
 from pipelines.schedules import daily_sync_schedule
 from pipelines.settings import PipelineSettings, settings_from_env
 from pipelines.sql_assets import config_asset, sql_model_assets
+from pipelines.windows import WINDOW_RESOURCE, SyncWindow
 
 
 def build_definitions(
@@ -34,7 +34,6 @@ def build_definitions(
     """Everything Dagster runs. `settings` default to the environment's; `resources` replace the
     environment-bound ones by key (tests, the demo)."""
     settings = settings or settings_from_env()
-    partitions_def = daily_partitions(settings)
     streams = stream_catalog()
     models = discover(sql_root)
     upstream = [landing_table_key(spec) for s in streams for spec in s.specs]
@@ -54,7 +53,7 @@ def build_definitions(
     sync_job = next(job for job in all_jobs if job.name == SYNC_JOB)
     return dg.Definitions(
         assets=[
-            *extract_assets(partitions_def),
+            *extract_assets(settings),
             config_asset(),
             *sql_model_assets(models, upstream, max_row_drop_percent=settings.max_row_drop_percent),
             publish_asset(models, quality),
@@ -62,8 +61,9 @@ def build_definitions(
         ],
         asset_checks=checks,
         jobs=all_jobs,
-        schedules=[daily_sync_schedule(sync_job, partitions_def, settings)],
-        resources={**resources_from_env(), **(resources or {})},
+        schedules=[daily_sync_schedule(sync_job, settings)],
+        # The extraction window comes from the run config (pipelines.windows); none: catch up.
+        resources={**resources_from_env(), WINDOW_RESOURCE: SyncWindow(), **(resources or {})},
         # Steps take turns on the warehouse anyway (pool of 1): one process per run, not one per step.
         executor=dg.in_process_executor,
     )

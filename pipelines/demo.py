@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,14 +25,12 @@ from models.reporting import CONFIG_FILE_VAR
 from models.serving.config import DIR_VAR as PUBLISH_DIR_VAR
 from models.targets import COLUMNS as TARGET_COLUMNS
 from models.targets import TARGETS_FILE_VAR
-from pipelines.settings import START_DATE_VAR
 
 if TYPE_CHECKING:  # the emulator is loaded by the demo's own steps only, not by modules importing constants
     from sandbox.sandbox import Sandbox
 
 DEFAULT_DEMO_WAREHOUSE = PROJECT_ROOT / "data" / "demo.duckdb"
 SANDBOX_FX_RATES = {"EUR": 1.08}
-DEMO_PARTITION_DAYS = timedelta(days=30)  # daily partitions up to the org's end; the first loads the rest
 # Invented quarterly revenue targets: this much per quarter for a rep of average activity (level 1.0).
 DEMO_QUARTERLY_TARGET = 150_000
 # Only the token flow: the sandbox's other login variables would make the demo log in twice.
@@ -140,9 +138,6 @@ def sandbox_environment(box: Sandbox, warehouse: Path) -> Iterator[Path]:
         os.environ[TARGETS_FILE_VAR] = str(targets_file)
         # Beside the demo's warehouse, apart from the serving/ folder of a real one in the same folder.
         os.environ[PUBLISH_DIR_VAR] = str(warehouse.with_name(warehouse.stem + "-serving"))
-        # Fewer partitions, less Dagster bookkeeping: the first one's window reaches back to the start.
-        end = box.summary.end if box.summary else datetime.now(UTC)
-        os.environ[START_DATE_VAR] = (end - DEMO_PARTITION_DAYS).date().isoformat()
         yield config_file
     finally:
         os.environ.clear()

@@ -1,12 +1,13 @@
 """Extract assets: one multi-asset per CRM stream, one asset per landing table it fills (hubspot.deals
-fills raw_hubspot.deals, .deal_stage_history and .deal_associations), daily-partitioned on
-modification time. The streams and their tables come from the connectors' static declarations (each
-CRM's specs.CATALOG), so a new stream or table appears here without a change.
+fills raw_hubspot.deals, .deal_stage_history and .deal_associations), over the window the run config
+names (pipelines.windows): a range of days, or each stream's catch-up from where its data stops. The
+streams and their tables come from the connectors' static declarations (each CRM's specs.CATALOG), so
+a new stream or table appears here without a change.
 
-An asset body is window → client → loader → metadata: the partition range becomes a window
-(pipelines.partitions), the CRM resource opens the stream, models.sync.run_stream merges its pages,
-and the run report becomes metadata and two checks: the reconciliation, and a warning when the run
-rejected records (raw_meta.rejects), with their count and a sample of the reasons.
+An asset body is window → client → loader → metadata: the run's days (or the stream's loaded span)
+become a window, the CRM resource opens the stream, models.sync.run_stream merges its pages, and the
+run report becomes metadata and two checks: the reconciliation, and a warning when the run rejected
+records (raw_meta.rejects), with their count and a sample of the reasons.
 """
 
 from collections.abc import Iterator
@@ -20,8 +21,9 @@ from connectors.hubspot import specs as hubspot_specs
 from connectors.salesforce import specs as salesforce_specs
 from connectors.streams import StreamSpec, Window
 from models.raw import ensure_tables, quote, rejects, schema_name, sync_runs
-from models.sync import RunReport, run_stream
-from pipelines.partitions import extraction_window
+from models.sync import RunReport, catch_up_window, run_stream
+from pipelines.settings import PipelineSettings
+from pipelines.windows import WINDOW_RESOURCE, days_window
 
 WAREHOUSE_POOL = "warehouse"  # every step that opens the warehouse: DuckDB allows one writer process
 RECONCILED = "fetched_equals_loaded_plus_rejected"
@@ -55,13 +57,11 @@ def landing_table_key(spec: StreamSpec) -> dg.AssetKey:
     return dg.AssetKey([schema_name(spec), spec.name])
 
 
-def extract_assets(partitions_def: dg.TimeWindowPartitionsDefinition) -> list[dg.AssetsDefinition]:
-    return [extract_asset(stream, partitions_def) for stream in stream_catalog()]
+def extract_assets(settings: PipelineSettings) -> list[dg.AssetsDefinition]:
+    return [extract_asset(stream, settings) for stream in stream_catalog()]
 
 
-def extract_asset(
-    stream: CatalogStream, partitions_def: dg.TimeWindowPartitionsDefinition
-) -> dg.AssetsDefinition:
+def extract_asset(stream: CatalogStream, settings: PipelineSettings) -> dg.AssetsDefinition:
     own = landing_table_key(stream.specs[0])
 
     @dg.multi_asset(
@@ -80,18 +80,21 @@ def extract_asset(
                 "payload, in raw_meta.rejects.",
             ),
         ],
-        partitions_def=partitions_def,
-        backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
-        required_resource_keys={"warehouse", stream.source},
+        required_resource_keys={"warehouse", WINDOW_RESOURCE, stream.source},
     )
     def extract(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        window = extraction_window(partitions_def, context.partition_time_window, datetime.now(UTC))
+        now = datetime.now(UTC)
+        days = getattr(context.resources, WINDOW_RESOURCE).days(settings, now=now)
         crm = getattr(context.resources, stream.source)
         with context.resources.warehouse.engine(loading=True) as engine, crm.open_stream(stream.name) as live:
             if live is None:
                 yield from _skipped(context, engine, stream, crm.NOT_CONFIGURED)
                 return
+            if days is None:
+                window = catch_up_window(engine, live, overlap=settings.overlap, now=now)
+            else:
+                window = days_window(settings, days, now=now)
             run_id = f"{context.run.run_id}:{stream.name}:{context.retry_number}"
             report = run_stream(engine, live, window, run_id=run_id)
             context.log.info(_describe(report))

@@ -1,7 +1,8 @@
-"""Jobs: `sync` (extract every stream over a partition range, write the reporting config, build every
-SQL model, run every check), `extract_<crm>` (one CRM's streams only), `rebuild` (config, models and
-checks, no extraction) and `check` (the standalone checks on the tables as they are). Runs carry a
-`barometer/crm-<source>` tag per CRM they call, which the run queue limits per CRM (dagster.yaml)."""
+"""Jobs: `sync` (extract every stream over the run's window, pipelines.windows; write the reporting
+config, build every SQL model, run every check), `extract_<crm>` (one CRM's streams only), `rebuild`
+(config, models and checks, no extraction) and `check` (the standalone checks on the tables as they
+are). Runs carry a `barometer/crm-<source>` tag per CRM they call, which the run queue limits per CRM
+(dagster.yaml)."""
 
 from __future__ import annotations
 
@@ -40,14 +41,15 @@ def jobs(
             SYNC_JOB,
             selection=dg.AssetSelection.all(),
             tags=crm_tags(sources),
-            description="Extract every stream over the partition range, then rebuild config, models, checks.",
+            description="Extract every stream (catch up, or the days in the run config's window), then "
+            "rebuild config, models, checks.",
         ),
         *(
             dg.define_asset_job(
                 f"extract_{source}",
                 selection=dg.AssetSelection.assets(*keys),
                 tags=crm_tags([source]),
-                description=f"Extract the {source} streams over the partition range (no rebuild).",
+                description=f"Extract the {source} streams (catch up, or the run config's days; no rebuild).",
             )
             for source, keys in extract_keys.items()
         ),

@@ -1,6 +1,6 @@
-"""Running the Dagster definitions outside the UI: one in-process run of a job over a partition range
-against a Dagster instance, with progress lines, and what it produced. The barometer CLI and the tests
-go through here; `catch_up` is what `barometer sync` runs.
+"""Running the Dagster definitions outside the UI: one in-process run of a job, over a range of days or
+catching up (pipelines.windows), against a Dagster instance, with progress lines, and what it produced.
+The barometer CLI and the tests go through here; `catch_up` is what `barometer sync` runs.
 
 A run executes in the calling process, so nothing outside it notices when that process is killed: each
 run holds a lock file (pipelines.locks) that the next run uses to find it abandoned, mark it failed and
@@ -13,29 +13,24 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
 from sqlalchemy.engine import make_url
 
 from models.engine import PROJECT_ROOT, warehouse_url
-from models.sync import loaded_until
-from pipelines.extract_assets import stream_catalog
 from pipelines.jobs import SYNC_JOB
 from pipelines.locks import abandoned, hold
-from pipelines.partitions import catch_up_range, daily_partitions
 from pipelines.resources import CRM_RESOURCES
-from pipelines.settings import PipelineSettings
+from pipelines.windows import Days, window_run_config, window_tags
 
 Progress = Callable[[str], None]
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # progress replaces the log
 DAGSTER_HOME_VAR = "DAGSTER_HOME"
 DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
-# The run tags that make one run cover a partition range (what `dagster asset materialize
-# --partition-range` and single-run backfills set).
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
+INSTANCE_CONFIG = "dagster.yaml"
+PROJECT_INSTANCE_CONFIG = PROJECT_ROOT / INSTANCE_CONFIG
 RUN_LOCK_TAG = "barometer/run_lock"  # the lock file held by the process executing the run
 UNFINISHED = [dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
 ABANDONED_RUN = (
@@ -58,7 +53,7 @@ class RunOutcome:
     run_id: str
     job: str
     success: bool
-    partitions: dg.PartitionKeyRange | None
+    days: Days | None  # the days the run loaded; None: each stream caught up
     seconds: float
     metadata: dict[str, Mapping[str, object]] = field(default_factory=dict)  # asset → latest metadata
     checks: list[CheckOutcome] = field(default_factory=list)
@@ -68,37 +63,49 @@ class RunOutcome:
         value = self.metadata.get(asset, {}).get("dagster/row_count")
         return value if isinstance(value, int) else None
 
+    def loaded_since(self) -> date | None:
+        """The first day the run's extraction windows covered (UTC), from their metadata."""
+        starts = [
+            m["window_start"]
+            for a, m in self.metadata.items()
+            if a.startswith("raw_") and "window_start" in m
+        ]
+        return datetime.fromisoformat(min(starts)).date() if starts else None
+
 
 def run_job(
     defs: dg.Definitions,
     job_name: str,
     *,
     instance: dg.DagsterInstance,
-    partitions: dg.PartitionKeyRange | None = None,
+    days: Days | None = None,
     progress: Progress | None = None,
 ) -> RunOutcome:
-    """Run `job_name` once, in this process, over `partitions` (one run whatever the range: the assets'
-    backfill policy is a single run)."""
+    """Run `job_name` once, in this process, over `days` (one window whatever the range), or catching
+    each stream up from where its data stops when `days` is None."""
     job = defs.resolve_job_def(job_name)
     run_id = str(uuid.uuid4())
     for closed in close_abandoned_runs(instance):
         if progress is not None:
             progress(f"Closed Dagster run {closed} as failed: {ABANDONED_RUN}")
     lock = Path(instance.root_directory) / "barometer_runs" / f"{run_id}.lock"
-    tags = {RANGE_START_TAG: partitions.start, RANGE_END_TAG: partitions.end} if partitions else {}
-    tags[RUN_LOCK_TAG] = str(lock)
+    tags = window_tags(days) | {RUN_LOCK_TAG: str(lock)}
     if progress is not None:
         instance.add_event_listener(run_id, _progress_listener(progress))
     started = datetime.now(UTC)
     with hold(lock, remove=True):
         result = job.execute_in_process(
-            instance=instance, run_id=run_id, tags=tags, raise_on_error=False, run_config=QUIET
+            instance=instance,
+            run_id=run_id,
+            tags=tags,
+            raise_on_error=False,
+            run_config=QUIET | window_run_config(days),
         )
     outcome = RunOutcome(
         run_id=run_id,
         job=job_name,
         success=result.success,
-        partitions=partitions,
+        days=days,
         seconds=(datetime.now(UTC) - started).total_seconds(),
     )
     for event in result.get_asset_materialization_events():
@@ -167,32 +174,13 @@ def warehouse_turn(*, progress: Progress | None = None) -> Iterator[None]:
 
 
 def catch_up(
-    defs: dg.Definitions,
-    settings: PipelineSettings,
-    *,
-    instance: dg.DagsterInstance,
-    progress: Progress | None = None,
-    now: datetime | None = None,
+    defs: dg.Definitions, *, instance: dg.DagsterInstance, progress: Progress | None = None
 ) -> RunOutcome:
-    """`barometer sync`: one run of the sync job over every partition from where the configured CRMs'
-    loaded data stops through today (pipelines.partitions)."""
-    partitions = sync_range(defs, settings, now=now or datetime.now(UTC))
+    """`barometer sync`: one run of the sync job in which each configured stream loads from where its
+    data stops through now (pipelines.windows)."""
     if progress:
-        progress(f"Syncing {_range_text(partitions)} in one run…")
-    return run_job(defs, SYNC_JOB, instance=instance, partitions=partitions, progress=progress)
-
-
-def sync_range(defs: dg.Definitions, settings: PipelineSettings, *, now: datetime) -> dg.PartitionKeyRange:
-    """The partitions `catch_up` runs, read from the warehouse's record of successful windows of the
-    configured CRMs' streams (warehouse and CRMs as the definitions' resources name them)."""
-    sources = configured_crms(defs)
-    streams = [s for s in stream_catalog() if s.source in sources]
-    with (
-        dg.build_resources({"warehouse": defs.resources["warehouse"]}) as resources,
-        resources.warehouse.engine() as engine,
-    ):
-        loaded = [loaded_until(engine, s) for s in streams]
-    return catch_up_range(daily_partitions(settings), loaded, overlap=settings.overlap, now=now)
+        progress("Syncing every stream from where its loaded data stops, in one run…")
+    return run_job(defs, SYNC_JOB, instance=instance, progress=progress)
 
 
 def configured_crms(defs: dg.Definitions) -> list[str]:
@@ -202,50 +190,39 @@ def configured_crms(defs: dg.Definitions) -> list[str]:
         return [source for source in crms if getattr(resources, source).configured]
 
 
-def partition_range(
-    settings: PipelineSettings, start: str, end: str, *, now: datetime
-) -> dg.PartitionKeyRange:
-    """The partitions from `start` to `end` (ISO dates, inclusive), or ValueError saying what is wrong."""
-    partitions_def = daily_partitions(settings)
-    with dg.partition_loading_context(effective_dt=now):
-        first, last = partitions_def.get_first_partition_key(), partitions_def.get_last_partition_key()
-        for name, key in (("start", start), ("end", end)):
-            if not partitions_def.has_partition_key(key):
-                raise ValueError(
-                    f"--{name} {key} is not a day from {first} (BAROMETER_START_DATE) through {last} "
-                    "(today); write an ISO date in that span"
-                )
-    if end < start:
-        raise ValueError(f"--end {end} is before --start {start}")
-    return dg.PartitionKeyRange(start, end)
-
-
 @contextmanager
-def cli_instance() -> Iterator[dg.DagsterInstance]:
+def cli_instance(*, progress: Progress | None = None) -> Iterator[dg.DagsterInstance]:
     """The Dagster instance under DAGSTER_HOME, or under the project's .dagster_home (set up with the
-    repository's dagster.yaml) when DAGSTER_HOME is unset, so `dagster dev` shows the same runs."""
+    repository's dagster.yaml) when DAGSTER_HOME is unset, so `dagster dev` shows the same runs. A
+    DAGSTER_HOME without a dagster.yaml of its own gets the repository's settings (run queue limits,
+    the warehouse pool), storage still under DAGSTER_HOME, and one line saying what to copy there."""
     if not os.environ.get(DAGSTER_HOME_VAR):
         DEFAULT_DAGSTER_HOME.mkdir(parents=True, exist_ok=True)
         _link_instance_config(DEFAULT_DAGSTER_HOME)
         os.environ[DAGSTER_HOME_VAR] = str(DEFAULT_DAGSTER_HOME)
-    with dg.DagsterInstance.get() as instance:
+    home = Path(os.environ[DAGSTER_HOME_VAR]).expanduser()
+    if not home.is_dir() or (home / INSTANCE_CONFIG).exists() or not PROJECT_INSTANCE_CONFIG.exists():
+        with dg.DagsterInstance.get() as instance:
+            yield instance
+        return
+    if progress is not None:
+        progress(
+            f"{DAGSTER_HOME_VAR} {home} has no {INSTANCE_CONFIG}: using the project's settings "
+            f"({PROJECT_INSTANCE_CONFIG}); copy that file there so `dagster dev` uses them too"
+        )
+    # An absolute file name: Dagster reads it instead of DAGSTER_HOME/dagster.yaml, storage stays in home.
+    with dg.DagsterInstance.from_config(str(home), config_filename=str(PROJECT_INSTANCE_CONFIG)) as instance:
         yield instance
 
 
 def _link_instance_config(home: Path) -> None:
-    target, source = home / "dagster.yaml", PROJECT_ROOT / "dagster.yaml"
+    target, source = home / INSTANCE_CONFIG, PROJECT_INSTANCE_CONFIG
     if target.exists() or target.is_symlink() or not source.exists():
         return
     try:
         target.symlink_to(source)
     except OSError:  # no symlinks here (some Windows setups): a copy will do
         target.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
-
-
-def _range_text(partitions: dg.PartitionKeyRange) -> str:
-    if partitions.start == partitions.end:
-        return f"day {partitions.start}"
-    return f"days {partitions.start} … {partitions.end}"
 
 
 def _error_text(error: object) -> str:

@@ -1,7 +1,7 @@
-"""The daily schedule: at the configured time and timezone, sync the previous day's partition (its
-window is complete by then) and rebuild everything downstream."""
+"""The daily schedule: at the configured time and timezone, sync the previous day (its window is
+complete by then) and rebuild everything downstream."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -11,22 +11,13 @@ if TYPE_CHECKING:
     from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from pipelines.settings import PipelineSettings
+from pipelines.windows import previous_day, window_run_config, window_tags
 
 SCHEDULE_NAME = "daily_sync"
 
 
-def previous_day_key(partitions_def: dg.TimeWindowPartitionsDefinition, at: datetime) -> str | None:
-    """The key of the day before `at` (in the partitions' timezone), or None before the first one."""
-    day = at - timedelta(days=1)
-    if day < partitions_def.start:
-        return None
-    return partitions_def.get_partition_key_for_timestamp(day.timestamp())
-
-
 def daily_sync_schedule(
-    job: "UnresolvedAssetJobDefinition",
-    partitions_def: dg.TimeWindowPartitionsDefinition,
-    settings: PipelineSettings,
+    job: "UnresolvedAssetJobDefinition", settings: PipelineSettings
 ) -> dg.ScheduleDefinition:
     at = settings.schedule_time
 
@@ -40,9 +31,13 @@ def daily_sync_schedule(
     )
     def daily_sync(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
         now = context.scheduled_execution_time or datetime.now(ZoneInfo(settings.timezone))
-        key = previous_day_key(partitions_def, now)
-        if key is None:
-            return dg.SkipReason(f"the day before {now:%Y-%m-%d} precedes the first partition")
-        return dg.RunRequest(run_key=key, partition_key=key)
+        day = previous_day(settings, now)
+        if day is None:
+            return dg.SkipReason(
+                f"the day before {now:%Y-%m-%d} precedes the start date {settings.start_date}"
+            )
+        return dg.RunRequest(
+            run_key=day.isoformat(), run_config=window_run_config((day, day)), tags=window_tags((day, day))
+        )
 
     return daily_sync

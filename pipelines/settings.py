@@ -1,11 +1,12 @@
 """The pipeline's own settings, from BAROMETER_* environment variables read when the definitions are built
 (never at import):
 
-- `BAROMETER_START_DATE` (default `2025-01-01`): the first daily partition. Its window also takes in
-  everything modified before it, so no record is out of reach whatever the date.
+- `BAROMETER_START_DATE` (default `2025-01-01`): the first day a backfill or the schedule can name. A
+  range of days starting on it also takes in everything modified before it, so no record is out of
+  reach whatever the date (pipelines.windows).
 - `BAROMETER_SCHEDULE_TIME` (default `02:00`): when the daily sync starts, `HH:MM`.
 - `BAROMETER_SCHEDULE_TIMEZONE` (default `BAROMETER_TIMEZONE`, else `UTC`): the IANA zone of the schedule
-  and of the partitions' day boundaries.
+  and of the day boundaries of a range of days.
 - `BAROMETER_FRESHNESS_HOURS` (default `36`): a source is stale when its data is not loaded up to this
   many hours ago.
 - `BAROMETER_MAX_ROW_DROP_PERCENT` (default `20`): a SQL model whose row count falls by more than this
@@ -38,7 +39,7 @@ class PipelineSettingsError(ValueError):
 class PipelineSettings:
     start_date: date = date(2025, 1, 1)
     schedule_time: time = time(2, 0)
-    timezone: str = "UTC"  # of the schedule and of the partitions' days
+    timezone: str = "UTC"  # of the schedule and of a range of days' boundaries
     freshness: timedelta = timedelta(hours=36)
     max_row_drop_percent: float = 20.0
     overlap: timedelta = timedelta(minutes=5)  # catch-up windows reach this far back (rule 3)

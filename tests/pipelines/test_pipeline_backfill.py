@@ -1,8 +1,8 @@
-"""A 60-day backfill through Dagster: one run for the whole range, resumable after a failure (re-running
-the same range; windows already loaded are loaded again harmlessly), and equal, table for table, to a
-full sync of the same org."""
+"""A 60-day backfill through Dagster: one run for the whole range, one materialization per landing table
+(not per day), resumable after a failure (re-running the same range; windows already loaded are loaded
+again harmlessly), and equal, table for table, to a full sync of the same org."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import duckdb
@@ -19,8 +19,9 @@ from pipelines.definitions import build_definitions
 from pipelines.extract_assets import landing_table_key, stream_catalog
 from pipelines.jobs import SYNC_JOB
 from pipelines.resources import ReportingResource, WarehouseResource
-from pipelines.runs import partition_range, run_job
+from pipelines.runs import run_job
 from pipelines.settings import PipelineSettings
+from pipelines.windows import WINDOW_TAG, day_range
 from sandbox.org.config import OrgConfig
 from sandbox.sandbox import Sandbox, SandboxConfig
 
@@ -66,8 +67,8 @@ def backfill(box, warehouse, reporting_file, instance, **env):
                 "reporting": ReportingResource(config_file=str(reporting_file)),
             },
         )
-        partitions = partition_range(SETTINGS, FIRST.isoformat(), LAST.isoformat(), now=datetime.now(UTC))
-        return run_job(defs, SYNC_JOB, instance=instance, partitions=partitions)
+        days = day_range(SETTINGS, FIRST.isoformat(), LAST.isoformat(), now=datetime.now(UTC))
+        return run_job(defs, SYNC_JOB, instance=instance, days=days)
 
 
 def differences(left, right, tables) -> dict[str, int]:
@@ -99,33 +100,29 @@ def test_a_60_day_backfill_is_one_resumable_idempotent_run_equal_to_a_full_sync(
         assert all(f.startswith("extract_hubspot_") for f in failed.failures)
         assert "HUBSPOT_ACCESS_TOKEN" in failed.failures[0]
 
-        # Run again: the same range, one run, completes; every extract step ran once for all 60 days.
+        # Run again: the same range, one run, completes; every extract step ran once for all 60 days,
+        # over one window, with one materialization per landing table that names the window.
         # It loads the Salesforce windows a second time: re-running a window changes nothing.
         outcome = backfill(box, warehouse, reporting_file, instance)
         assert outcome.success, outcome.failures
         assert instance.get_runs_count() == 2
         run = instance.get_run_by_id(outcome.run_id)
-        assert run.tags["dagster/asset_partition_range_start"] == FIRST.isoformat()
-        assert run.tags["dagster/asset_partition_range_end"] == LAST.isoformat()
+        assert run.tags[WINDOW_TAG] == f"{FIRST.isoformat()} … {LAST.isoformat()}"
+        assert run.run_config["resources"]["window"]["config"] == {
+            "start": FIRST.isoformat(),
+            "end": LAST.isoformat(),
+        }
         for stream in stream_catalog():
             for spec in stream.specs:
-                assert len(instance.get_materialized_partitions(landing_table_key(spec))) == 60, (
-                    spec.table_name
-                )
+                key = landing_table_key(spec)
+                [materialization] = [
+                    r.asset_materialization
+                    for r in instance.fetch_materializations(key, limit=10).records
+                    if r.run_id == outcome.run_id
+                ]
+                window = {name: value.value for name, value in materialization.metadata.items()}
+                assert window["window_start"].startswith("2000-01-01"), spec.table_name  # the start date
+                assert window["window_end"] == f"{LAST + timedelta(days=1)}T00:00:00+00:00", spec.table_name
         assert all(c.passed for c in outcome.checks if c.name != "fresh")  # the org ended in May
 
         assert differences(warehouse, full_sync, RAW_TABLES + CORE_TABLES) == {}
-
-
-def test_a_backfill_range_must_lie_within_the_partitions():
-    now = datetime.now(UTC)
-    with pytest.raises(ValueError, match="--start 2020-01-01 is not a day from"):
-        partition_range(SETTINGS, "2020-01-01", LAST.isoformat(), now=now)
-    with pytest.raises(ValueError, match="--end 2999-01-01 is not a day"):
-        partition_range(SETTINGS, FIRST.isoformat(), "2999-01-01", now=now)
-    with pytest.raises(ValueError, match="is before --start"):
-        partition_range(SETTINGS, LAST.isoformat(), FIRST.isoformat(), now=now)
-    assert partition_range(SETTINGS, "2026-04-01", "2026-04-01", now=now) == dg.PartitionKeyRange(
-        "2026-04-01", "2026-04-01"
-    )
-    assert date.fromisoformat(FIRST.isoformat()) == SETTINGS.start_date

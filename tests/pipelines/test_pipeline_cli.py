@@ -3,6 +3,7 @@ against the sandbox and a Dagster instance under DAGSTER_HOME, clear failures, a
 interpreter that never imports the sandbox package."""
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -131,7 +132,7 @@ def test_sync_with_a_crm_misconfigured_says_what_to_fix(monkeypatch, variables, 
     assert "Traceback" not in result.output
 
 
-def test_backfill_outside_the_partitions_is_refused(monkeypatch):
+def test_backfill_before_the_start_date_is_refused(monkeypatch):
     monkeypatch.setenv("BAROMETER_START_DATE", "2026-01-01")
     result = CliRunner().invoke(main, ["backfill", "--start", "2025-12-01", "--end", "2026-01-10"])
     assert result.exit_code == 1
@@ -158,7 +159,8 @@ def test_sync_and_backfill_run_against_the_dagster_home_instance_and_fail_clearl
     with sandbox_environment(box, **env, BAROMETER_CONFIG_FILE=str(config)):
         synced = runner.invoke(main, ["sync"])
         assert synced.exit_code == 0, synced.output
-        assert f"Synced {start} … {TODAY.date().isoformat()}" in synced.output
+        # a fresh warehouse: every stream from the start of history (before BAROMETER_START_DATE)
+        assert f"Synced 2000-01-01 … {datetime.now(UTC).date().isoformat()}" in synced.output
         assert "raw: " in synced.output
         activities = table_counts(warehouse, ["core.activities"])["core.activities"]
         assert activities == expected_core_counts(box)["core.activities"]  # calls, meetings and follow-ups
@@ -207,3 +209,29 @@ def test_sync_does_not_import_the_sandbox(box, tmp_path):
     assert loaded["exit_codes"] == {"sync --help": 0, "sync": 0}, loaded["output"]
     assert "raw: " in loaded["output"]
     assert loaded["sandbox_modules"] == []
+
+
+def test_a_dagster_home_without_dagster_yaml_gets_the_projects_settings_and_one_line(
+    monkeypatch, tmp_path, caplog
+):
+    from pipelines.runs import cli_instance
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+    lines = []
+    with caplog.at_level(logging.WARNING), cli_instance(progress=lines.append) as instance:
+        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+        pool_limit = instance.get_concurrency_config().pool_config.default_pool_limit
+    assert {limit["key"] for limit in limits} == {"barometer/crm-salesforce", "barometer/crm-hubspot"}
+    assert pool_limit == 1
+    assert lines == [
+        f"DAGSTER_HOME {tmp_path} has no dagster.yaml: using the project's settings "
+        f"({ROOT / 'dagster.yaml'}); copy that file there so `dagster dev` uses them too"
+    ]
+    assert not (tmp_path / "dagster.yaml").exists()  # the user's folder is theirs
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+    shutil.copy(ROOT / "dagster.yaml", tmp_path / "dagster.yaml")
+    lines.clear()
+    with caplog.at_level(logging.WARNING), cli_instance(progress=lines.append):
+        pass
+    assert lines == []

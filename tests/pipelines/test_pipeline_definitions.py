@@ -1,5 +1,5 @@
 """The definitions without any CRM: which assets, checks, jobs and schedule exist and how they connect,
-SQL files plugging in, settings, partitions and the catch-up range."""
+SQL files plugging in, settings, and the windows a run's days give."""
 
 import os
 import re
@@ -20,11 +20,11 @@ from models.reporting import CONFIG_TABLES
 from models.sqlmodels import SQL_ROOT, discover
 from models.sync import HISTORY_START
 from pipelines.definitions import build_definitions, defs
-from pipelines.partitions import catch_up_range, daily_partitions, extraction_window
 from pipelines.resources import HubSpotResource, ReportingResource, SalesforceResource, WarehouseResource
 from pipelines.schedules import SCHEDULE_NAME
 from pipelines.settings import PipelineSettings, PipelineSettingsError, settings_from_env
 from pipelines.sql_assets import SqlDependencyError
+from pipelines.windows import WINDOW_TAG, SyncWindow, day_range, days_window
 
 HUBSPOT_SPECS = (
     hubspot.OWNERS,
@@ -65,10 +65,12 @@ def test_every_landing_table_config_table_and_sql_model_is_an_asset():
     assert keys(definitions) == raw | config | models | outputs
 
 
-def test_a_stream_filling_several_tables_is_one_daily_multi_asset_run_once_per_range():
-    deals = build_definitions(SETTINGS).resolve_assets_def(dg.AssetKey(["raw_hubspot", "deals"]))
-    assert deals.partitions_def == daily_partitions(SETTINGS)
-    assert deals.backfill_policy == dg.BackfillPolicy.single_run()
+def test_a_stream_filling_several_tables_is_one_unpartitioned_multi_asset_with_a_window_resource():
+    definitions = build_definitions(SETTINGS)
+    deals = definitions.resolve_assets_def(dg.AssetKey(["raw_hubspot", "deals"]))
+    assert deals.partitions_def is None  # the window is the run's config, not a Dagster partition
+    assert "window" in deals.required_resource_keys
+    assert definitions.resources["window"] == SyncWindow()  # nothing configured: catch up
     assert deals.op.name == "extract_hubspot_deals"
     assert {key.to_user_string() for key in deals.keys} == {
         "raw_hubspot/deals",
@@ -161,7 +163,14 @@ def test_checks_jobs_schedule_and_resources_are_defined():
     sync = definitions.resolve_job_def("sync")
     assert sync.tags == {"barometer/crm-salesforce": "extract", "barometer/crm-hubspot": "extract"}
     assert definitions.resolve_job_def("extract_hubspot").tags == {"barometer/crm-hubspot": "extract"}
-    assert set(definitions.resources) == {"warehouse", "reporting", "publish", "salesforce", "hubspot"}
+    assert set(definitions.resources) == {
+        "warehouse",
+        "reporting",
+        "publish",
+        "salesforce",
+        "hubspot",
+        "window",
+    }
 
 
 def test_credentials_are_bound_as_environment_variables_never_as_values(monkeypatch):
@@ -212,9 +221,11 @@ def test_dagster_loads_the_lazy_definitions_from_the_environment(monkeypatch):
     loaded = defs()
     schedule = loaded.resolve_schedule_def(SCHEDULE_NAME)
     assert schedule.cron_schedule == "45 5 * * *"
-    assert loaded.resolve_asset_graph().get(dg.AssetKey(["raw_salesforce", "task"])).partitions_def.start == (
-        datetime(2026, 2, 1, tzinfo=UTC)
-    )
+    with dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 2, 1, 5, 45, tzinfo=UTC),
+        repository_def=loaded.get_repository_def(),
+    ) as context:
+        assert "precedes the start date 2026-02-01" in schedule.evaluate_tick(context).skip_message
 
 
 @pytest.mark.parametrize(
@@ -225,7 +236,7 @@ def test_dagster_loads_the_lazy_definitions_from_the_environment(monkeypatch):
         ("America/New_York", datetime(2026, 3, 9, 2, 0, tzinfo=ZoneInfo("America/New_York")), "2026-03-08"),
     ],
 )
-def test_the_daily_schedule_requests_the_previous_days_partition(timezone, scheduled, partition):
+def test_the_daily_schedule_requests_the_previous_day(timezone, scheduled, partition):
     settings = PipelineSettings(start_date=date(2026, 1, 1), schedule_time=time(2, 0), timezone=timezone)
     definitions = build_definitions(settings)
     schedule = definitions.resolve_schedule_def(SCHEDULE_NAME)
@@ -235,12 +246,17 @@ def test_the_daily_schedule_requests_the_previous_days_partition(timezone, sched
         scheduled_execution_time=scheduled, repository_def=definitions.get_repository_def()
     ) as context:
         [request] = schedule.evaluate_tick(context).run_requests
-    assert request.partition_key == partition
+    assert request.partition_key is None
+    assert request.run_config == {"resources": {"window": {"config": {"start": partition, "end": partition}}}}
+    assert request.tags[WINDOW_TAG] == partition
     assert request.run_key == partition
     assert schedule.job_name == "sync"
+    window = days_window(settings, (date.fromisoformat(partition),) * 2, now=scheduled)
+    midnight = datetime.fromisoformat(partition).replace(tzinfo=ZoneInfo(timezone))
+    assert (window.start, window.end) == (midnight, midnight + timedelta(days=1))  # 23 h on 2026-03-08
 
 
-def test_the_schedule_skips_before_the_first_partition():
+def test_the_schedule_skips_before_the_start_date():
     definitions = build_definitions(SETTINGS)
     schedule = definitions.resolve_schedule_def(SCHEDULE_NAME)
     with dg.build_schedule_context(
@@ -249,7 +265,7 @@ def test_the_schedule_skips_before_the_first_partition():
     ) as context:
         result = schedule.evaluate_tick(context)
     assert result.run_requests == []
-    assert "precedes the first partition" in result.skip_message
+    assert "precedes the start date" in result.skip_message
 
 
 def test_settings_come_from_the_environment_and_errors_name_the_variable():
@@ -285,35 +301,37 @@ def test_settings_come_from_the_environment_and_errors_name_the_variable():
             settings_from_env({name: value})
 
 
-def test_a_partition_range_is_one_window_the_first_reaching_back_and_today_ending_now():
-    partitions = daily_partitions(SETTINGS)
+def test_a_range_of_days_is_one_window_the_first_reaching_back_and_today_ending_now():
     now = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)
-    first = partitions.time_window_for_partition_key("2026-01-01")
-    assert extraction_window(partitions, first, now).start == HISTORY_START
-    later = dg.TimeWindow(
-        partitions.time_window_for_partition_key("2026-02-01").start,
-        partitions.time_window_for_partition_key("2026-02-10").end,
+    first = days_window(SETTINGS, (date(2026, 1, 1), date(2026, 1, 1)), now=now)
+    assert (first.start, first.end) == (HISTORY_START, datetime(2026, 1, 2, tzinfo=UTC))
+    later = days_window(SETTINGS, (date(2026, 2, 1), date(2026, 2, 10)), now=now)
+    assert (later.start, later.end) == (datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 2, 11, tzinfo=UTC))
+    assert days_window(SETTINGS, (date(2026, 3, 10), date(2026, 3, 10)), now=now).end == now
+    paris = PipelineSettings(start_date=date(2026, 1, 1), timezone="Europe/Paris")
+    day = days_window(paris, (date(2026, 2, 1), date(2026, 2, 1)), now=now)
+    assert (day.start, day.end) == (
+        datetime(2026, 1, 31, 23, tzinfo=UTC),
+        datetime(2026, 2, 1, 23, tzinfo=UTC),
     )
-    window = extraction_window(partitions, later, now)
-    assert (window.start, window.end) == (datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 2, 11, tzinfo=UTC))
-    today = partitions.time_window_for_partition_key("2026-03-10")
-    assert extraction_window(partitions, today, now).end == now
 
 
-def test_catch_up_starts_where_the_least_advanced_stream_stops_minus_the_overlap():
-    partitions = daily_partitions(SETTINGS)
+def test_days_must_lie_between_the_start_date_and_today_and_name_where_they_came_from():
     now = datetime(2026, 3, 10, 14, 30, tzinfo=UTC)
-    overlap = timedelta(minutes=5)
-    assert catch_up_range(partitions, [], overlap=overlap, now=now) == dg.PartitionKeyRange(
-        "2026-01-01", "2026-03-10"
-    )
-    assert catch_up_range(
-        partitions, [datetime(2026, 3, 8, 9, tzinfo=UTC), None], overlap=overlap, now=now
-    ) == dg.PartitionKeyRange("2026-01-01", "2026-03-10")
-    loaded = [datetime(2026, 3, 10, 9, tzinfo=UTC), datetime(2026, 3, 8, 0, 3, tzinfo=UTC)]
-    assert catch_up_range(partitions, loaded, overlap=overlap, now=now) == dg.PartitionKeyRange(
-        "2026-03-07", "2026-03-10"
-    )
+    assert day_range(SETTINGS, "2026-01-01", "2026-03-10", now=now) == (date(2026, 1, 1), date(2026, 3, 10))
+    with pytest.raises(
+        ValueError, match=r"--start 2025-12-31 is not a day from 2026-01-01 \(BAROMETER_START"
+    ):
+        day_range(SETTINGS, "2025-12-31", "2026-01-10", now=now)
+    with pytest.raises(ValueError, match="--end 2026-03-11 is not a day"):
+        day_range(SETTINGS, "2026-01-01", "2026-03-11", now=now)
+    with pytest.raises(ValueError, match="--end 2026-01-01 is before --start 2026-01-02"):
+        day_range(SETTINGS, "2026-01-02", "2026-01-01", now=now)
+    assert SyncWindow().days(SETTINGS, now=now) is None
+    with pytest.raises(ValueError, match=r"resources\.window\.config\.end \(empty\) is not a day"):
+        SyncWindow(start="2026-01-01").days(SETTINGS, now=now)
+    with pytest.raises(ValueError, match=r"resources\.window\.config\.start March is not a day"):
+        SyncWindow(start="March", end="2026-03-01").days(SETTINGS, now=now)
 
 
 def test_only_loading_steps_get_the_load_memory_limit(tmp_path):

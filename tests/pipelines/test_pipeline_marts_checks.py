@@ -66,7 +66,7 @@ def synced(box, instance, reporting, tmp_path_factory):
     """A first sync of everything (marts included, every check run) into a fresh warehouse."""
     warehouse = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
     with sandbox_environment(box):
-        outcome = catch_up(definitions(warehouse, reporting), SETTINGS, instance=instance)
+        outcome = catch_up(definitions(warehouse, reporting), instance=instance)
     assert outcome.success, outcome.failures
     return warehouse, outcome
 

@@ -44,7 +44,7 @@ def synced(box, reporting_file, instance, tmp_path_factory):
                 "reporting": ReportingResource(config_file=str(reporting_file)),
             },
         )
-        outcome = catch_up(defs, SETTINGS, instance=instance)
+        outcome = catch_up(defs, instance=instance)
     assert outcome.success, outcome.failures
     return warehouse, logs.text()
 

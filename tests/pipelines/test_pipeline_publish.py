@@ -105,10 +105,10 @@ def synced(box, instance, reporting, tmp_path_factory) -> Synced:
     try:
         with sandbox_environment(box):
             defs = definitions(warehouse, serving, reporting)
-            outcomes.append(catch_up(defs, SETTINGS, instance=instance))
+            outcomes.append(catch_up(defs, instance=instance))
             assert outcomes[-1].success, outcomes[-1].failures
             _let_the_crms_change(box, warehouse)
-            outcomes.append(catch_up(defs, SETTINGS, instance=instance))
+            outcomes.append(catch_up(defs, instance=instance))
             assert outcomes[-1].success, outcomes[-1].failures
     finally:
         stop.touch()

@@ -187,7 +187,7 @@ def built(tmp_path_factory):
                     "reporting": ReportingResource(config_file=str(reporting), targets_file=str(targets)),
                 },
             )
-            outcome = catch_up(defs, SETTINGS, instance=instance)
+            outcome = catch_up(defs, instance=instance)
     assert outcome.success, outcome.failures
     return warehouse, outcome, emails[0]
 

@@ -1,6 +1,6 @@
-"""The whole graph, in-process, against the sandbox (a small org ending yesterday): a first sync, a
-catch-up after changes in the CRMs, and every check failing on a seeded problem and passing on clean
-data."""
+"""The whole graph, in-process, against the sandbox (a small org ending yesterday): a first sync with a
+start date ten years back (its Dagster events do not grow with the days), a catch-up after changes in
+the CRMs, and every check failing on a seeded problem and passing on clean data."""
 
 import shutil
 from datetime import UTC, datetime, timedelta
@@ -24,12 +24,14 @@ from pipelines.jobs import CHECK_JOB, REBUILD_JOB
 from pipelines.resources import ReportingResource, WarehouseResource
 from pipelines.runs import catch_up, run_job
 from pipelines.settings import PipelineSettings
+from pipelines.windows import CATCH_UP, WINDOW_TAG
 from sandbox.org.config import OrgConfig
 from sandbox.sandbox import Sandbox, SandboxConfig
 
 MIDNIGHT = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
 ORG = OrgConfig(seed=5, reps=6, teams=2, days=40, end=MIDNIGHT - timedelta(days=1), activities=1_500)
-SETTINGS = PipelineSettings(start_date=(MIDNIGHT - timedelta(days=3)).date())
+# Ten years of days before the org's history: a first sync's cost must not follow them (issue #15).
+SETTINGS = PipelineSettings(start_date=(MIDNIGHT - timedelta(days=3_650)).date())
 CORE = ("core.reps", "core.activities", "core.deals", "core.deal_stage_history", "core.contacts")
 
 
@@ -52,16 +54,14 @@ def synced(box, reporting_file, instance, tmp_path_factory):
     warehouse = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
     with sandbox_environment(box):
         defs = definitions(warehouse, ReportingResource(config_file=str(reporting_file)))
-        outcome = catch_up(defs, SETTINGS, instance=instance)
+        outcome = catch_up(defs, instance=instance)
     return warehouse, defs, outcome
 
 
 def test_the_whole_graph_materializes_and_matches_the_sandbox(box, synced):
     warehouse, defs, outcome = synced
     assert outcome.success, outcome.failures
-    assert outcome.partitions == dg.PartitionKeyRange(
-        SETTINGS.start_date.isoformat(), MIDNIGHT.date().isoformat()
-    )
+    assert outcome.days is None  # a catch-up: each stream from where its data stops
     every_asset = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
     assert set(outcome.metadata) == every_asset
     assert warehouse_state(warehouse) == sandbox_state(box)
@@ -72,7 +72,23 @@ def test_the_whole_graph_materializes_and_matches_the_sandbox(box, synced):
     metadata = outcome.metadata["raw_salesforce/task"]
     assert metadata["fetched"] == metadata["loaded"] + metadata["rejected"] > 0
     assert metadata["api_calls"] > 0
-    assert metadata["window_start"].startswith("2000-01-01")  # the first partition reaches back
+    assert metadata["window_start"].startswith("2000-01-01")  # nothing loaded: from the beginning
+
+
+def test_a_first_sync_over_ten_years_writes_events_per_asset_not_per_day(synced, instance):
+    _, defs, outcome = synced
+    run = instance.get_run_by_id(outcome.run_id)
+    assert run.tags[WINDOW_TAG] == CATCH_UP
+    events = [entry.dagster_event for entry in instance.all_logs(outcome.run_id) if entry.dagster_event]
+    by_type = {}
+    for event in events:
+        by_type.setdefault(event.event_type_value, []).append(event)
+    assets = len(defs.resolve_all_asset_keys())
+    assert len(by_type["ASSET_MATERIALIZATION"]) == assets  # one per asset, none per day of 3,650
+    assert len(by_type["ASSET_MATERIALIZATION_PLANNED"]) == assets
+    assert all(event.partition is None for event in by_type["ASSET_MATERIALIZATION"])
+    checks = len(defs.resolve_asset_graph().asset_check_keys)
+    assert len(events) < 4 * (assets + checks)  # + step events: O(assets), whatever the start date
 
 
 def test_every_check_passes_on_clean_data(synced):
@@ -118,16 +134,19 @@ def test_salesforce_archived_activities_are_history_and_count(box, synced):
 def test_a_sync_after_changes_catches_up_from_where_the_data_stops(box, synced, instance):
     warehouse, defs, _ = synced
     engine = make_engine(warehouse)
-    until = min(loaded_until(engine, name) for name in ("salesforce.task", "hubspot.deals"))
+    loaded = {name: loaded_until(engine, name) for name in ("salesforce.task", "hubspot.deals")}
+    until = min(loaded.values())
     engine.dispose()
     # The CRMs change after the last sync, as people keep working (in UTC, the sandbox clock's zone).
     box.clock.advance(until.astimezone(UTC).replace(tzinfo=None) - timedelta(minutes=4) - box.clock.now)
     assert len(box.mutations.random_changes(6)) == 6
     with sandbox_environment(box):
-        outcome = catch_up(defs, SETTINGS, instance=instance)
+        outcome = catch_up(defs, instance=instance)
     assert outcome.success, outcome.failures
-    day_of = until - SETTINGS.overlap
-    assert outcome.partitions.start == day_of.date().isoformat()
+    for name, stream_until in loaded.items():  # each stream from where its own data stops
+        asset = "raw_" + name.replace(".", "/")
+        started = datetime.fromisoformat(outcome.metadata[asset]["window_start"])
+        assert started == stream_until - SETTINGS.overlap
     assert warehouse_state(warehouse) == sandbox_state(box)
 
 

@@ -47,19 +47,16 @@ def serve() -> None:
 
 def warehouse_sync() -> None:
     """The writes of `barometer sync` in the order its assets make them, without Dagster: every stream
-    over the catch-up window (pipelines.partitions, from where each stream's data stops) merged into the
+    over its catch-up window (pipelines.windows: from where the stream's data stops) merged into the
     warehouse page by page (models.sync.run_stream), the reporting configuration, then every SQL model
     (models.sqlmodels.build). Environment as for `barometer sync`."""
     from datetime import UTC, datetime
-
-    import dagster as dg
 
     from connectors.sources import open_sources
     from models.engine import make_engine
     from models.reporting import reporting_config_from_env, write_config
     from models.sqlmodels import build
-    from models.sync import loaded_until, run_stream
-    from pipelines.partitions import catch_up_range, daily_partitions, extraction_window
+    from models.sync import catch_up_window, run_stream
     from pipelines.settings import settings_from_env
 
     started = time.perf_counter()
@@ -69,15 +66,10 @@ def warehouse_sync() -> None:
 
     settings, now = settings_from_env(), datetime.now(UTC)
     engine = make_engine()
-    partitions_def = daily_partitions(settings)
     with open_sources() as sources:
-        loaded = [loaded_until(engine, stream.name) for stream in sources.streams]
-        keys = catch_up_range(partitions_def, loaded, overlap=settings.overlap, now=now)
-        first, last = (partitions_def.time_window_for_partition_key(key) for key in (keys.start, keys.end))
-        window = extraction_window(partitions_def, dg.TimeWindow(first.start, last.end), now)
         for stream in sources.streams:
             step(f"extract {stream.name}")
-            run_stream(engine, stream, window)
+            run_stream(engine, stream, catch_up_window(engine, stream, overlap=settings.overlap, now=now))
     step("reporting config")
     write_config(engine, reporting_config_from_env(), as_of=now)
     step("build models")

@@ -61,7 +61,7 @@ def run_pipeline(
                 "reporting": ReportingResource(config_file=str(reporting_file)),
             },
         )
-        return catch_up(defs, SETTINGS, instance=instance)
+        return catch_up(defs, instance=instance)
 
 
 def tables(path: Path, schemas: tuple[str, ...] = RAW_SCHEMAS + MODEL_SCHEMAS) -> list[str]:

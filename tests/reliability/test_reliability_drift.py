@@ -206,13 +206,13 @@ def drift(tmp_path_factory) -> Drift:
     with Sandbox(SandboxConfig(org=ORG)) as box, dg.DagsterInstance.ephemeral() as instance:
         with sandbox_environment(box):  # resources read the environment when the definitions are built
             defs = build_definitions(SETTINGS, resources=resources)
-            before = catch_up(defs, SETTINGS, instance=instance)
+            before = catch_up(defs, instance=instance)
         drift_the_schemas(box)
         touched, probed = touch_records(box)
         logging.getLogger("connectors").addHandler(warnings)
         try:
             with sandbox_environment(box):
-                after = catch_up(defs, SETTINGS, instance=instance)
+                after = catch_up(defs, instance=instance)
         finally:
             logging.getLogger("connectors").removeHandler(warnings)
     return Drift(str(folder / "warehouse.duckdb"), before, after, touched, probed, warnings.messages)

@@ -158,7 +158,7 @@ def bad_sync(box, tmp_path_factory) -> Iterator[BadSync]:
             LogCollector(logging.INFO) as logs,
         ):
             started = time.perf_counter()
-            outcome = catch_up(build_definitions(SETTINGS, resources=resources), SETTINGS, instance=instance)
+            outcome = catch_up(build_definitions(SETTINGS, resources=resources), instance=instance)
             seconds = time.perf_counter() - started
             events = dagster_text(instance)
     finally:
