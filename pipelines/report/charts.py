@@ -220,13 +220,15 @@ def column_chart(
     fmt: Callable[[float], str],
     chart: str,
     label: str,
+    paces: Sequence[float | None] = (),
     width: int = 520,
     height: int = 200,
 ) -> str:
-    """Columns per week with a y axis, the last one (this week) lighter; `refs` as dark ticks."""
+    """Columns per period (week, month) with a y axis, the last one (the current period) lighter; `refs`
+    as dark ticks, `paces` as dashed purple ticks (where the column should be by now)."""
     left, right, top_pad, bottom = 52, 8, 10, 24
     plot_w, plot_h = width - left - right, height - top_pad - bottom
-    highest = max([*values, *(r for r in refs if r is not None), 0])
+    highest = max([*values, *(r for r in (*refs, *paces) if r is not None), 0])
     top, step = nice_top(float(highest))
     n = max(len(values), 1)
     slot = plot_w / n
@@ -241,13 +243,14 @@ def column_chart(
                 f'<rect class="mark {kind}" x="{_n(x + slot * 0.15)}" y="{_n(top_pad + plot_h - bar)}" '
                 f'width="{_n(slot * 0.7)}" height="{_n(bar)}"><title>{esc(titles[i])}</title></rect>'
             )
-        ref = refs[i] if i < len(refs) else None
-        if ref is not None:
-            y = top_pad + plot_h - ref / top * plot_h
-            parts.append(
-                f'<path class="ref thick" d="M{_n(x + slot * 0.05)} {_n(y)}h{_n(slot * 0.9)}">'
-                f"<title>{esc(titles[i])}</title></path>"
-            )
+        for kind, marks in (("ref thick", refs), ("pace", paces)):
+            mark = marks[i] if i < len(marks) else None
+            if mark is not None:
+                y = top_pad + plot_h - mark / top * plot_h
+                parts.append(
+                    f'<path class="{kind}" d="M{_n(x + slot * 0.05)} {_n(y)}h{_n(slot * 0.9)}">'
+                    f"<title>{esc(titles[i])}</title></path>"
+                )
         if (n - 1 - i) % every == 0:
             parts.append(
                 f'<text class="tick" x="{_n(x + slot / 2)}" y="{height - 8}" text-anchor="middle">'

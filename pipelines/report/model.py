@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -94,6 +94,68 @@ class PeerRow:
 
 
 @dataclass(frozen=True)
+class CoachingRow:
+    """One marts.rep_coaching row: the figures and their flags (a flag is None where its figure is)."""
+
+    quarter_start: date
+    rep_id: str
+    rep_name: str | None
+    first_appointments: int = 0
+    executive_reach_pct: float | None = None
+    appointment_to_proposal_rate: float | None = None
+    closing_ratio: float | None = None
+    activity_barometer_pct: float | None = None
+    revenue_per_sale_vs_team_pct: float | None = None
+    sales_cycle_vs_team_pct: float | None = None
+    below_appointment_to_proposal: bool | None = None
+    below_closing_ratio: bool | None = None
+    below_barometer: bool | None = None
+    low_revenue_per_sale: bool | None = None
+    fast_sales_cycle: bool | None = None
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    """One marts.rep_monthly_results row (the columns the report uses); also a rep's or the team's sum."""
+
+    month_start: date
+    rep_id: str
+    rep_name: str | None
+    deals_won: int = 0
+    revenue_won: Decimal = Decimal(0)
+    new_customers: int = 0
+    new_customer_revenue: Decimal = Decimal(0)
+    referral_deals_won: int = 0
+    referral_revenue: Decimal = Decimal(0)
+    revenue_target: Decimal | None = None
+    expected_to_date: Decimal | None = None  # the target's share up to the as-of date
+
+    @property
+    def target_deviation(self) -> Decimal | None:
+        return None if self.revenue_target is None else self.revenue_won - self.revenue_target
+
+    @property
+    def target_deviation_pct(self) -> float | None:
+        return deviation_pct(self.revenue_won, self.revenue_target)
+
+    @property
+    def pace_deviation_pct(self) -> float | None:
+        return deviation_pct(self.revenue_won, self.expected_to_date)
+
+
+# The MonthRow figures that add up across reps and months; the targets add up where known.
+MONTH_SUMS = (
+    "deals_won",
+    "revenue_won",
+    "new_customers",
+    "new_customer_revenue",
+    "referral_deals_won",
+    "referral_revenue",
+)
+MONTH_TARGETS = ("revenue_target", "expected_to_date")
+
+
+@dataclass(frozen=True)
 class SourceFreshness:
     """Per CRM, from raw_meta.sync_runs: the last successful extraction and the newest change it saw."""
 
@@ -143,8 +205,7 @@ class RepWeeks:
         return sum(getattr(w, metric) for w in self.weeks)
 
     def total_target(self) -> Decimal | None:
-        targets = [w.revenue_target for w in self.weeks if w.revenue_target is not None]
-        return sum(targets, Decimal(0)) if targets else None
+        return sum_known(w.revenue_target for w in self.weeks)
 
     def total_required(self) -> float | None:
         required = [w.required_first_appointments for w in self.weeks]
@@ -196,6 +257,17 @@ class RepThisWeek:
 def ratio(part: float, whole: float) -> float | None:
     """part / whole; None (no data, not 0) when whole is 0."""
     return part / whole if whole else None
+
+
+def deviation_pct(actual: Decimal | float, reference: Decimal | float | None) -> float | None:
+    """100 * (actual / reference - 1), in percent; None without a reference or when it is 0."""
+    return None if not reference else 100 * (float(actual) / float(reference) - 1)
+
+
+def sum_known(values: Iterable[Decimal | None]) -> Decimal | None:
+    """The sum of the values that are not None; None when every one is."""
+    known = [v for v in values if v is not None]
+    return sum(known, Decimal(0)) if known else None
 
 
 @dataclass(frozen=True)
@@ -251,6 +323,80 @@ class PeerQuarter:
 
 
 @dataclass(frozen=True)
+class CoachingFlag:
+    """A flag of marts.rep_coaching: its column, its figure's column (also the threshold's name in
+    config.coaching_thresholds), what the figure is and how it is shown (share, percent or vs team)."""
+
+    flag: str
+    figure: str
+    label: str
+    unit: str  # "share" (0.48 → 48%), "percent" (87 → 87%), "vs team" (−42 → −42%)
+
+
+COACHING_FLAGS = (
+    CoachingFlag(
+        "below_appointment_to_proposal", "appointment_to_proposal_rate", "appointment → proposal", "share"
+    ),
+    CoachingFlag("below_closing_ratio", "closing_ratio", "closing ratio", "share"),
+    CoachingFlag("below_barometer", "activity_barometer_pct", "activity barometer", "percent"),
+    CoachingFlag(
+        "low_revenue_per_sale", "revenue_per_sale_vs_team_pct", "revenue per sale vs team", "vs team"
+    ),
+)
+FAST_CYCLE = CoachingFlag("fast_sales_cycle", "sales_cycle_vs_team_pct", "sales cycle vs team", "vs team")
+
+
+@dataclass(frozen=True)
+class RaisedFlag:
+    flag: CoachingFlag
+    value: float
+    threshold: float
+
+
+@dataclass(frozen=True)
+class RepCoaching:
+    rep_id: str
+    name: str
+    row: CoachingRow
+    raised: tuple[RaisedFlag, ...]  # COACHING_FLAGS' order (or FAST_CYCLE alone, for a practice to share)
+    no_data: tuple[CoachingFlag, ...]  # the flags that are NULL: no figure to judge
+
+
+@dataclass(frozen=True)
+class Coaching:
+    """The latest quarter of marts.rep_coaching: the flagged reps (most flags first) and the fast ones."""
+
+    quarter_start: date | None = None
+    reps: int = 0  # reps with a row in the quarter
+    flagged: tuple[RepCoaching, ...] = ()
+    fast: tuple[RepCoaching, ...] = ()
+
+
+@dataclass(frozen=True)
+class RepMonths:
+    rep_id: str
+    name: str
+    months: tuple[MonthRow, ...]  # the months shown, a zero row where the mart has none
+
+    @property
+    def total(self) -> MonthRow:
+        return sum_months(self.months[0].month_start, self.rep_id, self.name, self.months)
+
+
+@dataclass(frozen=True)
+class Results:
+    """marts.rep_monthly_results over the months shown (the last is the as-of month, so far)."""
+
+    months: tuple[date, ...] = ()
+    team: tuple[MonthRow, ...] = ()  # the reps' figures summed per month
+    reps: tuple[RepMonths, ...] = ()
+
+    @property
+    def team_total(self) -> MonthRow:
+        return sum_months(self.months[0], "", "Team", self.team)
+
+
+@dataclass(frozen=True)
 class Scorecard:
     context: ReportContext
     reps: tuple[RepWeeks, ...]  # by name
@@ -260,6 +406,8 @@ class Scorecard:
     quarters: tuple[PeerQuarter, ...]  # latest first
     team_weeks: tuple[WeekRow, ...] = field(default=())  # the reps' figures summed per week
     reach: tuple[RepFunnel, ...] = field(default=())  # rep_funnels and every other rep shown, at zero
+    coaching: Coaching = field(default_factory=Coaching)
+    results: Results = field(default_factory=Results)
 
     @property
     def team_funnel(self) -> Funnel:
@@ -299,6 +447,9 @@ def build_scorecard(
     week_rows: Iterable[WeekRow],
     cohort_rows: Iterable[CohortRow],
     peer_rows: Iterable[PeerRow],
+    *,
+    coaching: Coaching | None = None,
+    results: Results | None = None,
 ) -> Scorecard:
     """The page from the mart rows: `week_rows` may include the week after the as_of week (its magic
     number is shown as next week's need); other weeks outside the report's are ignored."""
@@ -340,6 +491,8 @@ def build_scorecard(
         quarters=_quarters(peer_rows),
         team_weeks=tuple(_team_week(w, [rep.weeks[i] for rep in reps]) for i, w in enumerate(weeks)),
         reach=_with_every_rep(rep_funnels, reps),
+        coaching=coaching or Coaching(),
+        results=results or Results(),
     )
 
 
@@ -376,7 +529,6 @@ def _pace_ratio(row: RepThisWeek) -> float:
 
 
 def _team_week(week: date, rows: Sequence[WeekRow]) -> WeekRow:
-    targets = [r.revenue_target for r in rows if r.revenue_target is not None]
     required = [r.required_first_appointments for r in rows if r.required_first_appointments is not None]
     return WeekRow(
         week_start=week,
@@ -384,7 +536,7 @@ def _team_week(week: date, rows: Sequence[WeekRow]) -> WeekRow:
         rep_name="Team",
         **{name: sum(getattr(r, name) for r in rows) for name in WEEK_COUNTS},
         revenue_won=sum((r.revenue_won for r in rows), Decimal(0)),
-        revenue_target=sum(targets, Decimal(0)) if targets else None,
+        revenue_target=sum_known(r.revenue_target for r in rows),
         required_first_appointments=sum(required) if required else None,
     )
 
@@ -449,3 +601,84 @@ def _quarters(rows: Iterable[PeerRow]) -> tuple[PeerQuarter, ...]:
             )
         )
     return tuple(quarters)
+
+
+def build_coaching(rows: Iterable[CoachingRow], thresholds: Mapping[str, float]) -> Coaching:
+    """The latest quarter of `rows`: each rep with a raised flag (a NULL flag is not raised: no data),
+    most flags first, and the reps whose sales cycle is a practice to share."""
+    rows = list(rows)
+    if not rows:
+        return Coaching()
+    quarter = max(r.quarter_start for r in rows)
+    reps = sorted(
+        (r for r in rows if r.quarter_start == quarter),
+        key=lambda r: _sort_key(display_name(r.rep_id, r.rep_name), r.rep_id),
+    )
+    flagged = [_rep_coaching(r, COACHING_FLAGS, thresholds) for r in reps]
+    return Coaching(
+        quarter_start=quarter,
+        reps=len(reps),
+        flagged=tuple(sorted((c for c in flagged if c.raised), key=lambda c: -len(c.raised))),
+        fast=tuple(c for c in (_rep_coaching(r, (FAST_CYCLE,), thresholds) for r in reps) if c.raised),
+    )
+
+
+def _rep_coaching(
+    row: CoachingRow, flags: Sequence[CoachingFlag], thresholds: Mapping[str, float]
+) -> RepCoaching:
+    return RepCoaching(
+        rep_id=row.rep_id,
+        name=display_name(row.rep_id, row.rep_name),
+        row=row,
+        raised=tuple(
+            RaisedFlag(f, getattr(row, f.figure), thresholds[f.figure]) for f in flags if getattr(row, f.flag)
+        ),
+        no_data=tuple(f for f in flags if getattr(row, f.flag) is None),
+    )
+
+
+def build_results(months: Sequence[date], rows: Iterable[MonthRow]) -> Results:
+    """Per rep and for the team, each of `months` (oldest first); rows of other months are ignored."""
+    by_rep: dict[str, dict[date, MonthRow]] = {}
+    names: dict[str, str] = {}
+    for row in rows:
+        if row.month_start in months:
+            by_rep.setdefault(row.rep_id, {})[row.month_start] = row
+            names[row.rep_id] = display_name(row.rep_id, row.rep_name)
+    reps = tuple(
+        sorted(
+            (
+                RepMonths(
+                    rep_id, names[rep_id], tuple(rows.get(m) or MonthRow(m, rep_id, None) for m in months)
+                )
+                for rep_id, rows in by_rep.items()
+            ),
+            key=lambda r: _sort_key(r.name, r.rep_id),
+        )
+    )
+    team = tuple(sum_months(m, "", "Team", [rep.months[i] for rep in reps]) for i, m in enumerate(months))
+    return Results(months=tuple(months), team=team, reps=reps)
+
+
+def sum_months(month: date, rep_id: str, name: str, rows: Sequence[MonthRow]) -> MonthRow:
+    """The rows' figures added up (the targets over the rows that have one), labelled `month`."""
+    return MonthRow(
+        month,
+        rep_id,
+        name,
+        **{n: sum(getattr(r, n) for r in rows) for n in MONTH_SUMS},
+        **{n: sum_known(getattr(r, n) for r in rows) for n in MONTH_TARGETS},
+    )
+
+
+def month_window(first_week: date, as_of_month: date, at_least: int) -> tuple[date, ...]:
+    """The months from the one `first_week` starts in (or `at_least` months back, if earlier) to the
+    as-of month, oldest first."""
+    first = min(first_week.replace(day=1), add_months(as_of_month, 1 - at_least))
+    count = (as_of_month.year - first.year) * 12 + as_of_month.month - first.month + 1
+    return tuple(add_months(first, i) for i in range(count))
+
+
+def add_months(month: date, count: int) -> date:
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)

@@ -13,7 +13,21 @@ from zoneinfo import ZoneInfo
 from pipelines.report import charts
 from pipelines.report import formatting as fmt
 from pipelines.report.charts import esc
-from pipelines.report.model import Funnel, Pace, PeerQuarter, RepWeeks, Scorecard, WeekRow, ratio
+from pipelines.report.model import (
+    FAST_CYCLE,
+    CoachingRow,
+    Funnel,
+    MonthRow,
+    Pace,
+    PeerQuarter,
+    RaisedFlag,
+    RepCoaching,
+    RepWeeks,
+    Scorecard,
+    WeekRow,
+    add_months,
+    ratio,
+)
 from pipelines.report.style import CSS
 
 SOURCE_NAMES = {"salesforce": "Salesforce", "hubspot": "HubSpot"}
@@ -46,7 +60,9 @@ def render(card: Scorecard, *, generated_at: datetime) -> str:
     body = "\n".join(
         (
             _header(card, generated_at),
+            _coaching(card),
             _this_week(card),
+            _results(card),
             _activity_results(card),
             _funnel(card),
             _top(card),
@@ -69,9 +85,11 @@ def render(card: Scorecard, *, generated_at: datetime) -> str:
 # -- pieces -----------------------------------------------------------------------------------------
 
 
-def _rep(name: str, rep_id: str) -> str:
+def _rep(name: str, rep_id: str, *, rows: int = 1, more: str = "") -> str:
+    """A rep's name cell (its id under it), spanning `rows` rows, with `more` (HTML) under the id."""
     detail = f'<span class="id">{esc(rep_id)}</span>' if rep_id != name else ""
-    return f'<td class="rep">{esc(name)}{detail}</td>'
+    span = f' rowspan="{rows}"' if rows > 1 else ""
+    return f'<td class="rep"{span}>{esc(name)}{detail}{more}</td>'
 
 
 def _empty(text: str) -> str:
@@ -133,6 +151,304 @@ def _header(card: Scorecard, generated_at: datetime) -> str:
         '<div class="facts">'
         + "".join(f"<span>{esc(name)} <b>{esc(value)}</b></span>" for name, value in facts)
         + f'</div>\n<div class="fresh">Data freshness — {freshness}</div>\n</header>'
+    )
+
+
+# -- where to coach ---------------------------------------------------------------------------------
+
+COACH_TITLE = "Where to coach"
+UNITS: dict[str, Callable[[float | None], str]] = {
+    "share": fmt.share,
+    "percent": fmt.percent,
+    "vs team": fmt.signed_percent,
+}
+
+
+def _coaching(card: Scorecard) -> str:
+    coaching = card.coaching
+    if coaching.quarter_start is None:
+        return _section(
+            "coach",
+            COACH_TITLE,
+            "Reps past a coaching threshold, with a next step for each.",
+            _empty(
+                "No coaching figures yet: no first appointment, closed proposal or magic number in any "
+                "quarter."
+            ),
+        )
+    quarter = fmt.quarter_label(coaching.quarter_start) + _so_far(card, coaching.quarter_start, 3)
+    lede = (
+        f"{quarter}: each rep whose figures are past a coaching threshold, what the figure is against the "
+        "threshold, and one next step per flag for the sales manager. A figure without data (no first "
+        "appointment, no closed proposal, no magic number, no deal to compare) raises no flag."
+    )
+    if coaching.flagged:
+        count = len(coaching.flagged)
+        verb = "needs" if count == 1 else "need"
+        summary = f"{count} of {fmt.counted(coaching.reps, 'rep')} with figures in {quarter} {verb} coaching."
+        body = _coach_table(coaching.flagged)
+    else:
+        measured = fmt.counted(coaching.reps, "rep")
+        summary = f"No rep needs coaching in {quarter}: {measured} with figures, none past a threshold."
+        body = ""
+    return _section(
+        "coach", COACH_TITLE, lede, f'<p class="verdict">{esc(summary)}</p>{body}{_practices(coaching.fast)}'
+    )
+
+
+def _coach_table(reps: Sequence[RepCoaching]) -> str:
+    rows = []
+    for rep in reps:
+        no_data = ", ".join(f.label for f in rep.no_data)
+        more = f'<span class="id">no data: {esc(no_data)}</span>' if no_data else ""
+        for i, raised in enumerate(rep.raised):
+            who = _rep(rep.name, rep.rep_id, rows=len(rep.raised), more=more) if i == 0 else ""
+            rows.append(
+                f'<tr data-rep="{esc(rep.rep_id)}" data-flag="{esc(raised.flag.flag)}">{who}'
+                f"<td>{esc(_against(raised))}</td><td>{esc(_next_step(raised, rep.row))}</td></tr>"
+            )
+    return (
+        '<table class="coach"><thead><tr><th>Rep</th><th>Flag: figure (threshold)</th><th>Next step</th>'
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _against(raised: RaisedFlag) -> str:
+    """appointment → proposal 48% (threshold 60%)."""
+    show = UNITS[raised.flag.unit]
+    return f"{raised.flag.label} {show(raised.value)} (threshold {show(raised.threshold)})"
+
+
+def _next_step(raised: RaisedFlag, row: CoachingRow) -> str:
+    flag = raised.flag.flag
+    if flag == "below_appointment_to_proposal":
+        reach = ""
+        if row.executive_reach_pct is not None:
+            share = fmt.percent(row.executive_reach_pct)
+            reach = f" ({share} of this quarter's first appointments were at the top)"
+        return (
+            "Define what the first appointment must lead to: agree the second appointment's date before "
+            f"leaving the first, and start at the top — meet the executive who decides{reach}."
+        )
+    return NEXT_STEPS[flag]
+
+
+NEXT_STEPS = {
+    "below_closing_ratio": (
+        "Go through this quarter's lost proposals together; before the next proposal goes out, meet the "
+        "decision-maker, confirm budget and timing, and agree the date of the decision."
+    ),
+    "below_barometer": (
+        "Train appointment setting and raise activity to the magic number: block calling time each day "
+        "until the week's first appointments are booked, and check the barometer mid-week."
+    ),
+    "low_revenue_per_sale": (
+        "Revenue per sale: qualify bigger opportunities — aim first appointments at larger accounts and "
+        "propose the full scope rather than a starter deal."
+    ),
+}
+
+
+def _practices(fast: Sequence[RepCoaching]) -> str:
+    if not fast:
+        return ""
+    rows = "".join(
+        f'<tr data-rep="{esc(rep.rep_id)}" data-flag="{FAST_CYCLE.flag}">'
+        + _rep(rep.name, rep.rep_id)
+        + f"<td>{esc(_against(rep.raised[0]))}</td>"
+        + f"<td>{esc(_share_step(rep.name))}</td>"
+        + "</tr>"
+        for rep in fast
+    )
+    return (
+        "<h3>Practices to share</h3>"
+        '<table class="practices"><thead><tr><th>Rep</th><th>Figure (threshold)</th><th>Next step</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _share_step(name: str) -> str:
+    return f"Ask {name} to show the team how their deals get from first appointment to close so fast."
+
+
+def _so_far(card: Scorecard, start: date, months: int) -> str:
+    """' (so far)' when the period of `months` months from `start` holds the as-of date."""
+    return " (so far)" if start <= card.context.local_as_of.date() < add_months(start, months) else ""
+
+
+# -- results against the monthly target -------------------------------------------------------------
+
+RESULTS_TITLE = "Results against the monthly target"
+
+
+def _results(card: Scorecard) -> str:
+    results = card.results
+    lede = (
+        "Revenue won each month against the month's share of the revenue targets; the current month so far, "
+        "with a dashed purple tick where revenue should be by now (the target's share of the days gone by). "
+        "New customers (a prospect's first win) and referral revenue are results too."
+    )
+    if not results.reps:
+        return _section(
+            "results", RESULTS_TITLE, lede, _empty("No win and no revenue target in the months shown.")
+        )
+    now = results.team[-1]
+    tiles = (
+        _tile(
+            f"{_money(card, now.revenue_won, short=True)} / {_money(card, now.expected_to_date, short=True)}",
+            f"revenue won / expected by now this month ({fmt.signed_percent(now.pace_deviation_pct)})",
+        ),
+        _tile(
+            fmt.count(now.new_customers),
+            f"new customers this month ({_money(card, now.new_customer_revenue)})",
+        ),
+        _tile(
+            _money(card, now.referral_revenue, short=True),
+            f"referral revenue this month ({fmt.counted(now.referral_deals_won, 'win')})",
+        ),
+    )
+    labels = [f"{m:%b}" for m in results.months]
+    chart = charts.column_chart(
+        [float(m.revenue_won) for m in results.team],
+        [_float(m.revenue_target) for m in results.team],
+        labels,
+        [_month_title(card, m) for m in results.team],
+        tone="res",
+        fmt=lambda v: _money(card, v, short=True),
+        chart="team-months",
+        label="Team revenue won per month against the sum of the reps' targets, this month's pace",
+        paces=[*([None] * (len(results.team) - 1)), _float(now.expected_to_date)],
+    )
+    legend = (
+        '<div class="legend">'
+        f"<span>{charts.swatch('res')} revenue won</span>"
+        f"<span>{charts.swatch('res-now')} this month so far</span>"
+        f"<span>{charts.tick_swatch()} revenue target</span>"
+        f"<span>{charts.tick_swatch('pace')} expected by now</span>"
+        "</div>"
+    )
+    return _section(
+        "results",
+        RESULTS_TITLE,
+        lede,
+        f'<div class="tiles">{"".join(tiles)}</div>{legend}{chart}'
+        f"<h3>Team by month</h3>{_month_table(card)}"
+        f"<h3>Per rep, months shown together</h3>{_rep_months(card)}",
+    )
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _month_title(card: Scorecard, month: MonthRow) -> str:
+    """Nov 2026: $12,000 won, target $20,000 (-40%, with a typographic minus)."""
+    return (
+        f"{fmt.month_label(month.month_start)}: {_money(card, month.revenue_won)} won, target "
+        f"{_money(card, month.revenue_target)} ({fmt.signed_percent(month.target_deviation_pct)})"
+    )
+
+
+def _signed_money(card: Scorecard, value: Decimal | None) -> str:
+    text = _money(card, value)
+    return f"+{text}" if value is not None and value > 0 else text.replace("-", "−")
+
+
+def _month_table(card: Scorecard) -> str:
+    head = (
+        "<tr><th>Month</th>"
+        + "".join(
+            f'<th class="num">{c}</th>'
+            for c in (
+                "Wins",
+                "Revenue won",
+                "Target",
+                "Deviation",
+                "vs target",
+                "Expected by now",
+                "Pace",
+                "New customers",
+                "New-customer revenue",
+                "Referral wins",
+                "Referral revenue",
+            )
+        )
+        + "</tr>"
+    )
+    rows = []
+    for i, m in enumerate(reversed(card.results.team)):
+        so_far = " (so far)" if i == 0 else ""
+        cells = (
+            fmt.count(m.deals_won),
+            _money(card, m.revenue_won),
+            _money(card, m.revenue_target),
+            _signed_money(card, m.target_deviation),
+            fmt.signed_percent(m.target_deviation_pct),
+            _money(card, m.expected_to_date),
+            fmt.signed_percent(m.pace_deviation_pct),
+            fmt.count(m.new_customers),
+            _money(card, m.new_customer_revenue),
+            fmt.count(m.referral_deals_won),
+            _money(card, m.referral_revenue),
+        )
+        rows.append(
+            f"<tr><td>{esc(fmt.month_label(m.month_start))}{so_far}</td>"
+            + "".join(f'<td class="num">{esc(v)}</td>' for v in cells)
+            + "</tr>"
+        )
+    return f'<table class="months"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _rep_months(card: Scorecard) -> str:
+    results = card.results
+    top = _months_top([m for rep in results.reps for m in rep.months])
+    rows = [_rep_month_row(card, rep.name, rep.rep_id, rep.months, rep.total, top) for rep in results.reps]
+    rows.append(_rep_month_row(card, "Team", "", results.team, results.team_total, _months_top(results.team)))
+    return (
+        '<table class="rep-months"><thead><tr><th>Rep</th><th>Revenue won per month</th>'
+        '<th class="num">Revenue won</th><th class="num">Target</th><th class="num">vs target</th>'
+        '<th class="num">Expected by now</th><th class="num">Pace</th><th class="num">New customers</th>'
+        '<th class="num">Referral revenue</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+        '<p class="note">Revenue won, target and new customers: the months shown together. Expected by now: '
+        "the targets of the past months and this month's share up to now; pace compares revenue won with it. "
+        "The team's figures add up the reps' sums, never average their percentages.</p>"
+    )
+
+
+def _months_top(months: Sequence[MonthRow]) -> float:
+    """The bars' shared scale: the largest revenue won or target."""
+    return max([1.0, *(float(v) for m in months for v in (m.revenue_won, m.revenue_target) if v is not None)])
+
+
+def _rep_month_row(
+    card: Scorecard, name: str, rep_id: str, months: Sequence[MonthRow], total: MonthRow, top: float
+) -> str:
+    svg = charts.week_bars(
+        [float(m.revenue_won) for m in months],
+        top=top,
+        tone="res",
+        titles=[_month_title(card, m) for m in months],
+        refs=[_float(m.revenue_target) for m in months],
+        chart="rep-months",
+        label=f"{name}: revenue won per month against the target",
+        data={"data-rep": rep_id},
+    )
+    cells = (
+        _money(card, total.revenue_won),
+        _money(card, total.revenue_target),
+        fmt.signed_percent(total.target_deviation_pct),
+        _money(card, total.expected_to_date),
+        fmt.signed_percent(total.pace_deviation_pct),
+        f"{fmt.count(total.new_customers)} ({_money(card, total.new_customer_revenue)})",
+        f"{_money(card, total.referral_revenue)} ({fmt.counted(total.referral_deals_won, 'win')})",
+    )
+    return (
+        ('<tr class="team">' if not rep_id else "<tr>")
+        + (_rep(name, rep_id) if rep_id else '<td class="rep">Team</td>')
+        + f"<td>{svg}</td>"
+        + "".join(f'<td class="num">{esc(v)}</td>' for v in cells)
+        + "</tr>"
     )
 
 
@@ -630,8 +946,7 @@ def _peers(card: Scorecard) -> str:
 
 
 def _quarter(card: Scorecard, quarter: PeerQuarter) -> str:
-    current = quarter.quarter_start <= card.context.local_as_of.date() < _next_quarter(quarter)
-    heading = fmt.quarter_label(quarter.quarter_start) + (" (so far)" if current else "")
+    heading = fmt.quarter_label(quarter.quarter_start) + _so_far(card, quarter.quarter_start, 3)
     team = (
         f"Team: win rate {fmt.share(quarter.team_win_rate)}, revenue per sale "
         f"{_money(card, quarter.team_avg_revenue_per_sale)}, "
@@ -684,13 +999,6 @@ def _quarter(card: Scorecard, quarter: PeerQuarter) -> str:
     )
 
 
-def _next_quarter(quarter: PeerQuarter) -> date:
-    start = quarter.quarter_start
-    if start.month == 10:
-        return start.replace(year=start.year + 1, month=1)
-    return start.replace(month=start.month + 3)
-
-
 def _limit(values: Sequence[float | None]) -> float:
     """The bars' half-width: the largest difference, at least 10 and at most 100 (beyond: clipped)."""
     known = [abs(v) for v in values if v is not None]
@@ -724,7 +1032,8 @@ def _footer(card: Scorecard, generated_at: datetime) -> str:
     return (
         "<footer>"
         f"Written by <b>barometer report</b> at {esc(_local(card, generated_at))} ({esc(ctx.timezone)}) from "
-        "the KPI marts (marts.rep_weekly_scorecard, marts.funnel_monthly, marts.rep_peer_comparison). Every "
+        "the KPI marts (marts.rep_coaching, marts.rep_weekly_scorecard, marts.rep_monthly_results, "
+        "marts.funnel_monthly, marts.rep_peer_comparison). Every "
         "figure's definition: docs/metrics.md; how to read this page: docs/report.md. The page is "
         "self-contained and works offline."
         f" Weeks run Monday to Sunday; {len(ctx.weeks)} are shown."

@@ -9,21 +9,35 @@ from typing import Any
 
 import duckdb
 
+from models.coaching import CoachingThresholds
 from pipelines.report.model import (
     WEEK,
+    CoachingRow,
     CohortRow,
+    MonthRow,
     PeerRow,
     ReportContext,
     Scorecard,
     SourceFreshness,
     WeekRow,
+    build_coaching,
+    build_results,
     build_scorecard,
+    month_window,
     report_weeks,
 )
 
 # The marts the page reads (with config.build, the reporting settings the marts are built from).
-REPORT_MARTS = ("marts.rep_weekly_scorecard", "marts.funnel_monthly", "marts.rep_peer_comparison")
+REPORT_MARTS = (
+    "marts.rep_weekly_scorecard",
+    "marts.funnel_monthly",
+    "marts.rep_peer_comparison",
+    "marts.rep_coaching",
+    "marts.rep_monthly_results",
+)
 SETTINGS_TABLE = "config.build"
+THRESHOLDS_TABLE = "config.coaching_thresholds"
+RESULT_MONTHS = 6  # the monthly results show at least this many months, the as-of month last
 SYNC_RUNS_TABLE = "raw_meta.sync_runs"
 BUILD_FIRST = "run `barometer demo` (the sandbox) or `barometer sync` (your CRMs) first"
 
@@ -54,6 +68,7 @@ def load_scorecard(con: duckdb.DuckDBPyConnection, *, weeks: int) -> Scorecard:
     first_month = window[0].replace(day=1)
     quarter = _quarter_start(context.local_as_of.date())
     previous_quarter = _quarter_start(quarter.replace(day=1) - WEEK)
+    months = month_window(window[0], context.local_as_of.date().replace(day=1), RESULT_MONTHS)
     return build_scorecard(
         context,
         _rows(
@@ -74,6 +89,25 @@ def load_scorecard(con: duckdb.DuckDBPyConnection, *, weeks: int) -> Scorecard:
             "from marts.rep_peer_comparison where quarter_start in (?, ?) and rep_id is not null",
             [quarter, previous_quarter],
         ),
+        coaching=build_coaching(
+            _rows(
+                con,
+                CoachingRow,
+                "from marts.rep_coaching where rep_id is not null and quarter_start = "
+                "(select max(quarter_start) from marts.rep_coaching where rep_id is not null)",
+                [],
+            ),
+            _thresholds(con, tables),
+        ),
+        results=build_results(
+            months,
+            _rows(
+                con,
+                MonthRow,
+                "from marts.rep_monthly_results where month_start between ? and ? and rep_id is not null",
+                [months[0], months[-1]],
+            ),
+        ),
     )
 
 
@@ -84,6 +118,15 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
         ["marts", "config", "raw_meta"],
     ).fetchall()
     return {name for (name,) in rows}
+
+
+def _thresholds(con: duckdb.DuckDBPyConnection, tables: set[str]) -> dict[str, float]:
+    """The coaching flags' thresholds the marts were built with (the defaults without the table)."""
+    names = list(CoachingThresholds().row())
+    row = None
+    if THRESHOLDS_TABLE in tables:
+        row = con.execute(f"select {', '.join(names)} from {THRESHOLDS_TABLE}").fetchone()
+    return CoachingThresholds().row() if row is None else dict(zip(names, row, strict=True))
 
 
 def _as_of(con: duckdb.DuckDBPyConnection, built_as_of: datetime) -> datetime:

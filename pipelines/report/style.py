@@ -60,6 +60,8 @@ tr.team td {{ background: var(--panel); font-weight: 600; }}
 .status.on-pace, .status.done {{ color: var(--good); }}
 .status.unknown {{ color: var(--muted); }}
 .note {{ color: var(--muted); font-size: 12.5px; }}
+.verdict {{ font-size: 15px; font-weight: 600; margin: 6px 0 10px; }}
+table.coach td, table.practices td {{ vertical-align: top; }}
 .empty {{ background: var(--panel); border: 1px dashed #b9c2cc; border-radius: 8px; padding: 14px 16px;
   color: var(--muted); }}
 .legend {{ display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 12px; color: var(--muted);

@@ -9,9 +9,11 @@ The screenshots are kept in BAROMETER_TEST_ARTIFACTS (default test-artifacts/ in
 import base64
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -26,6 +28,7 @@ from pipeline_helpers import sandbox_environment
 from connectors.hubspot import specs as hubspot_specs
 from connectors.salesforce import specs as salesforce_specs
 from models import sqlmodels
+from models.coaching import CoachingThresholds
 from models.engine import make_engine
 from models.raw import ensure_tables
 from models.reporting import ReportingConfig, write_config
@@ -252,6 +255,7 @@ def expected_marks(warehouse: Path) -> dict[tuple, tuple[int, int]]:
         ).fetchall()
         expected["funnel", "", ""] = (sum(v > 0 for row in cohorts for v in row), 0)
         expected.update(expected_reach_marks(db, first, {r[0] for r in rows}))
+        expected.update(expected_month_marks(db, first))
         (quarter,) = db.execute("select cast(date_trunc('quarter', ?::date) as date)", [current]).fetchone()
         peers = db.execute(
             """select rep_id, quarter_start, win_rate_vs_team_pts, revenue_per_sale_vs_team_pct,
@@ -263,6 +267,35 @@ def expected_marks(warehouse: Path) -> dict[tuple, tuple[int, int]]:
         for rep, start, *values in peers:
             for metric, value in zip(("win_rate", "revenue_per_sale", "sales_cycle"), values, strict=True):
                 expected["peer", f"{rep}@{start}", metric] = (int(value is not None and value != 0), 0)
+    return expected
+
+
+def expected_month_marks(db: duckdb.DuckDBPyConnection, first: date) -> dict[tuple, tuple[int, int]]:
+    """The monthly results' charts: per rep with a row in the months shown (from the first week's month,
+    or 6 months back if earlier, to the as-of month) and for the team, one mark per month with revenue
+    won and one reference per month with a target."""
+    (now,) = db.execute(
+        """select cast(date_trunc('month', timezone(b.timezone, max(m.as_of))) as date)
+           from marts.rep_weekly_scorecard as m, config.build as b group by b.timezone"""
+    ).fetchone()
+    start = min(first.replace(day=1), (now.replace(day=15) - timedelta(days=5 * 30.4)).replace(day=1))
+    rows = db.execute(
+        """select rep_id, month_start, revenue_won, revenue_target from marts.rep_monthly_results
+           where month_start between ? and ? and rep_id is not null""",
+        [start, now],
+    ).fetchall()
+    expected: dict[tuple, tuple[int, int]] = {}
+    for rep in {r[0] for r in rows}:
+        mine = [r for r in rows if r[0] == rep]
+        expected["rep-months", rep, ""] = (sum(r[2] > 0 for r in mine), sum(r[3] is not None for r in mine))
+    months = {m: [r for r in rows if r[1] == m] for m in {r[1] for r in rows}}
+    team = (
+        sum(sum(r[2] for r in rs) > 0 for rs in months.values()),
+        sum(any(r[3] is not None for r in rs) for rs in months.values()),
+    )
+    if rows:
+        expected["rep-months", "", ""] = team
+        expected["team-months", "", ""] = team
     return expected
 
 
@@ -389,6 +422,8 @@ def test_every_chart_draws_one_mark_per_figure_and_shows_them_on_screen(built, r
         "top-share",
         "top-conversion",
         "peer",
+        "team-months",
+        "rep-months",
     }
     assert_marks_on_screen(dom, screenshot)
 
@@ -430,6 +465,8 @@ def test_a_fresh_warehouse_with_empty_marts_gives_a_page_saying_so(tmp_path):
         "No first appointments in the months shown: nothing at the top yet.",
         "No deal closed this quarter or last",
         "No sync recorded in this warehouse",
+        "No coaching figures yet: no first appointment, closed proposal or magic number in any quarter.",
+        "No win and no revenue target in the months shown.",
     ):
         assert note in dom
     assert parse(dom).charts == []
@@ -444,7 +481,9 @@ def test_the_report_command_writes_where_asked_and_explains_what_is_wrong(built,
     assert f"Scorecard written: {out} (" in result.output
     assert "4 weeks" in result.output
     assert len(parse(out.read_text(encoding="utf-8")).of("team-activity")) == 1
-    assert out.read_text(encoding="utf-8").count("(so far)</td>") == 1  # the team table: this week once
+    found = tables(out.read_text(encoding="utf-8"))
+    for table in ("team", "months"):  # by week, by month: the current one once, the first row
+        assert [i for i, row in enumerate(found.tables[table][1:]) if "(so far)" in row[0]] == [0]
 
     monkeypatch.setenv("BAROMETER_WAREHOUSE", str(warehouse))
     monkeypatch.setenv("BAROMETER_REPORT_FILE", str(tmp_path / "from-env.html"))
@@ -527,16 +566,30 @@ def cohort(rep: str, month: str, first: int, reached: int, won: int, top: int, t
     }
 
 
-def controlled_page(folder: Path, weeks: list[dict], cohorts: list[dict]) -> tuple[Path, str]:
-    """A warehouse built empty, then given exactly these mart rows; `barometer report` on it."""
+def controlled_page(
+    folder: Path,
+    weeks: Sequence[dict] = (),
+    cohorts: Sequence[dict] = (),
+    *,
+    coaching: Sequence[dict] = (),
+    months: Sequence[dict] = (),
+    config: ReportingConfig | None = None,
+) -> tuple[Path, str]:
+    """A warehouse built empty (with `config`), then given exactly these mart rows; `barometer report` on
+    it."""
     warehouse = folder / "controlled.duckdb"
     engine = make_engine(warehouse)
     ensure_tables(engine, (*salesforce_specs.SPECS, *hubspot_specs.ALL))
-    write_config(engine, ReportingConfig(), as_of=AS_OF)
+    write_config(engine, config or ReportingConfig(), as_of=AS_OF)
     sqlmodels.build(engine, discover())
     engine.dispose()
     with duckdb.connect(str(warehouse)) as db:
-        for table, rows in (("marts.rep_weekly_scorecard", weeks), ("marts.funnel_monthly", cohorts)):
+        for table, rows in (
+            ("marts.rep_weekly_scorecard", weeks),
+            ("marts.funnel_monthly", cohorts),
+            ("marts.rep_coaching", coaching),
+            ("marts.rep_monthly_results", months),
+        ):
             for row in rows:
                 values = {**row, "as_of": AS_OF}
                 db.execute(
@@ -736,4 +789,220 @@ def test_a_team_without_executive_appointments_shows_no_rate_at_the_top_in_the_b
         ("top-share", ""): 1,
         ("top-conversion", ""): 1,
     }
+    assert_marks_on_screen(dom, screenshot)
+
+
+# -- where to coach and the monthly results, from mart rows we write ------------------------------
+
+COACH_FLAGS = ("below_appointment_to_proposal", "below_closing_ratio", "below_barometer")
+COACH_FLAGS += ("low_revenue_per_sale", "fast_sales_cycle")
+
+
+def coaching_row(rep: str, quarter: str, flags: str, **figures: float | None) -> dict:
+    """A marts.rep_coaching row: the figures given (the others NULL), the flags raised as the letters of
+    `flags` (a: appointment → proposal, c: closing, b: barometer, r: revenue per sale, f: fast cycle), a
+    flag FALSE where its figure is given, NULL where it is not."""
+    row = {"quarter_start": date.fromisoformat(quarter), "rep_id": rep, "rep_name": NAMES[rep], **figures}
+    columns = dict(zip("acbrf", COACH_FLAGS, strict=True))
+    figure_of = dict(zip(COACH_FLAGS, FIGURES, strict=True))
+    for letter, flag in columns.items():
+        row[flag] = True if letter in flags else (False if figures.get(figure_of[flag]) is not None else None)
+    return row
+
+
+FIGURES = ("appointment_to_proposal_rate", "closing_ratio", "activity_barometer_pct")
+FIGURES += ("revenue_per_sale_vs_team_pct", "sales_cycle_vs_team_pct")
+EVERYTHING = dict(zip(FIGURES, (0.2, 0.5, 50.0, -60.0, 10.0), strict=True))
+
+
+def coach_rows(found: Tables) -> list[list[str]]:
+    return found.tables["coach"][1:]
+
+
+def test_where_to_coach_lists_each_flag_against_its_threshold_with_a_next_step(tmp_path):
+    _, html = controlled_page(
+        tmp_path,
+        coaching=[
+            # Ada: three flags, closing ratio without data (NULL: not raised), a fast cycle to share.
+            coaching_row(
+                ADA,
+                "2026-10-01",
+                "abrf",
+                appointment_to_proposal_rate=0.48,
+                executive_reach_pct=25.0,
+                activity_barometer_pct=72.4,
+                revenue_per_sale_vs_team_pct=-45.0,
+                sales_cycle_vs_team_pct=-35.0,
+            ),
+            coaching_row(BO, "2026-10-01", "acbr", **EVERYTHING),  # every problem flag
+            coaching_row(CY, "2026-10-01", "", activity_barometer_pct=120.0),  # nothing to coach
+            coaching_row(CY, "2026-07-01", "acbr", **EVERYTHING),  # an earlier quarter: not shown
+        ],
+        config=ReportingConfig(coaching=CoachingThresholds(appointment_to_proposal_rate=0.55)),
+    )
+    found = tables(html)
+    assert html.index('id="coach"') < html.index('id="this-week"')  # at the top of the page
+    assert "Q4 2026 (so far): each rep whose figures are past a coaching threshold" in html
+    assert "2 of 3 reps with figures in Q4 2026 (so far) need coaching." in html
+    assert found.tables["coach"][0] == ["Rep", "Flag: figure (threshold)", "Next step"]
+    rows = coach_rows(found)
+    # Bo first (four flags), the rep cell spans the rep's rows; the thresholds are the configured ones.
+    assert [row[:-1] for row in rows] == [
+        ["Bo sf:bo", "appointment → proposal 20% (threshold 55%)"],
+        ["closing ratio 50% (threshold 65%)"],
+        ["activity barometer 50% (threshold 100%)"],
+        ["revenue per sale vs team −60% (threshold −40%)"],
+        ["Ada sf:ada no data: closing ratio", "appointment → proposal 48% (threshold 55%)"],
+        ["activity barometer 72% (threshold 100%)"],
+        ["revenue per sale vs team −45% (threshold −40%)"],
+    ]
+    steps = [row[-1] for row in rows]
+    assert steps[0].startswith("Define what the first appointment must lead to: agree the second appointment")
+    assert "start at the top — meet the executive" in steps[0]
+    assert "(25% of this quarter's first appointments were at the top)" in steps[4]
+    assert "of this quarter's first appointments" not in steps[0]  # Bo: no executive reach figure
+    assert steps[1].startswith("Go through this quarter's lost proposals")
+    assert steps[2].startswith("Train appointment setting and raise activity to the magic number")
+    assert steps[3].startswith("Revenue per sale: qualify bigger opportunities")
+    assert found.tables["practices"][1:] == [
+        [
+            "Ada sf:ada",
+            "sales cycle vs team −35% (threshold −30%)",
+            "Ask Ada to show the team how their deals get from first appointment to close so fast.",
+        ]
+    ]
+    assert "Cy" not in str(rows)
+
+
+def test_where_to_coach_says_so_plainly_when_no_rep_is_flagged(tmp_path):
+    _, html = controlled_page(
+        tmp_path,
+        coaching=[
+            coaching_row(ADA, "2026-10-01", "", closing_ratio=0.9, sales_cycle_vs_team_pct=-10.0),
+            coaching_row(BO, "2026-10-01", ""),  # every figure NULL: no data, no flag
+            coaching_row(BO, "2026-07-01", "acbr", **EVERYTHING),  # last quarter's flags do not count
+        ],
+    )
+    found = tables(html)
+    assert "No rep needs coaching in Q4 2026 (so far): 2 reps with figures, none past a threshold." in html
+    assert not {"coach", "practices"} & set(found.tables)
+
+
+def month(rep: str, start: str, won: int = 0, revenue: int = 0, **figures: int | None) -> dict:
+    """A marts.rep_monthly_results row (the deviations are the mart's business, the page recomputes)."""
+    return {
+        "month_start": date.fromisoformat(start),
+        "rep_id": rep,
+        "rep_name": NAMES[rep],
+        "deals_won": won,
+        "revenue_won": revenue,
+        "new_customers": 0,
+        "new_customer_revenue": 0,
+        "referral_deals_won": 0,
+        "referral_revenue": 0,
+        **figures,
+    }
+
+
+MONTHS = [
+    month(
+        ADA,
+        "2026-10-01",
+        2,
+        30_000,
+        new_customers=1,
+        new_customer_revenue=20_000,
+        referral_deals_won=1,
+        referral_revenue=10_000,
+        revenue_target=40_000,
+        expected_to_date=40_000,
+    ),
+    month(ADA, "2026-11-01", 1, 5_000, revenue_target=30_000, expected_to_date=26_000),
+    month(ADA, "2026-05-01", 9, 90_000, revenue_target=10_000, expected_to_date=10_000),  # before June
+    month(BO, "2026-10-01", 1, 12_000),  # a win without a target
+    month(BO, "2026-11-01", revenue_target=20_000, expected_to_date=17_333.33),  # a target and no win
+    month(CY, "2026-12-01", revenue_target=50_000, expected_to_date=0),  # a future month
+]
+
+
+def test_monthly_results_against_the_target_with_the_pace_of_the_current_month(tmp_path):
+    _, html = controlled_page(tmp_path, months=MONTHS)
+    found = tables(html)
+    # Months shown: June (six back from November; the weeks start in September) to November, latest first.
+    team = found.tables["months"]
+    assert [row[0] for row in team[1:]] == [
+        "Nov 2026 (so far)",
+        "Oct 2026",
+        "Sep 2026",
+        "Aug 2026",
+        "Jul 2026",
+        "Jun 2026",
+    ]
+    by_month = {row[0]: dict(zip(team[0], row, strict=True)) for row in team[1:]}
+    # November: 5,000 won against 30,000 + 20,000, expected so far 26,000 + 17,333.33.
+    assert [by_month["Nov 2026 (so far)"][c] for c in team[0][1:]] == [
+        "1",
+        "$5,000",
+        "$50,000",
+        "−$45,000",
+        "−90%",
+        "$43,333",
+        "−88%",
+        "0",
+        "$0",
+        "0",
+        "$0",
+    ]
+    # October: Bo's win without a target counts in revenue won; the target is Ada's alone.
+    assert [by_month["Oct 2026"][c] for c in team[0][1:]] == [
+        "3",
+        "$42,000",
+        "$40,000",
+        "+$2,000",
+        "+5%",
+        "$40,000",
+        "+5%",
+        "1",
+        "$20,000",
+        "1",
+        "$10,000",
+    ]
+    assert [by_month["Sep 2026"][c] for c in team[0][1:5]] == ["0", "$0", "—", "—"]
+    assert [row[:1] + row[2:] for row in found.tables["rep-months"][1:]] == [  # the chart's cell left out
+        ["Ada sf:ada", "$35,000", "$70,000", "−50%", "$66,000", "−47%", "1 ($20,000)", "$10,000 (1 win)"],
+        ["Bo sf:bo", "$12,000", "$20,000", "−40%", "$17,333", "−31%", "0 ($0)", "$0 (0 wins)"],
+        ["Team", "$47,000", "$90,000", "−48%", "$83,333", "−44%", "1 ($20,000)", "$10,000 (1 win)"],
+    ]
+    assert found.tiles[:3] == [
+        "$5.0k / $43.3k revenue won / expected by now this month (−88%)",
+        "0 new customers this month ($0)",
+        "$0 referral revenue this month (0 wins)",
+    ]
+    marks = {(c["data-chart"], c.get("data-rep", "")): (c["marks"], c["refs"]) for c in parse(html).charts}
+    assert marks["team-months", ""] == (2, 2)
+    assert (marks["rep-months", ADA], marks["rep-months", BO], marks["rep-months", ""]) == (
+        (2, 2),
+        (1, 1),
+        (2, 2),
+    )
+    team_chart = re.search(r'<svg[^>]*data-chart="team-months".*?</svg>', html).group(0)
+    assert team_chart.count('class="pace"') == 1  # the current month's pace tick, nothing else
+    assert "Nov 2026: $5,000 won, target $50,000 (−90%)" in team_chart
+
+
+@needs_chromium
+def test_where_to_coach_and_the_monthly_chart_in_the_browser(tmp_path):
+    page, _ = controlled_page(
+        tmp_path,
+        coaching=[coaching_row(BO, "2026-10-01", "acbr", **EVERYTHING)],
+        months=MONTHS,
+    )
+    dom, screenshot = render_in_chromium(page, tmp_path, "scorecard-coaching")
+    assert "Bosf:bo" in dom.rep_texts  # the coaching table, read back from the browser's DOM
+    assert [row[1] for row in coach_rows(tables(page.read_text(encoding="utf-8")))[:1]] == [
+        "appointment → proposal 20% (threshold 60%)"
+    ]
+    found = {(c["data-chart"], c.get("data-rep", "")): c["marks"] for c in dom.charts}
+    assert found["team-months", ""] == 2
+    assert (found["rep-months", ADA], found["rep-months", BO]) == (2, 1)
     assert_marks_on_screen(dom, screenshot)
