@@ -32,6 +32,7 @@ GRID_COLOR = "#D5DAE0"
 TEXT_COLOR = "#4A5561"
 
 SPARK_HEIGHT = 28
+MIN_BAR = 4.0  # px: a small non-zero week stays visible under its target tick
 
 
 def esc(value: object) -> str:
@@ -66,8 +67,9 @@ def week_bars(
     label: str,
     data: dict[str, str] | None = None,
 ) -> str:
-    """A small bar per week on a shared scale `top` (bars of 0 are left out) with its title (the
-    tooltip); `refs` draw a dark tick per week (a target, a magic number: the titles mention them)."""
+    """A small bar per week on a shared scale `top` (bars of 0 are left out, any other at least MIN_BAR
+    high) with its title (the tooltip); `refs` draw a dark tick per week (a target, a magic number: the
+    titles mention them)."""
     n = len(values)
     width, height = spark_width(n), SPARK_HEIGHT
     slot = width / max(n, 1)
@@ -78,7 +80,7 @@ def week_bars(
     for i, value in enumerate(values):
         x = i * slot
         if value > 0:
-            bar = max(2.0, round(value / top * usable))
+            bar = max(MIN_BAR, round(value / top * usable))
             kind = f"{tone}-now" if partial_last and i == n - 1 else tone
             parts.append(
                 f'<rect class="mark {kind}" x="{_n(x + gap / 2)}" y="{_n(height - bar)}" '
