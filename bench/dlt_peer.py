@@ -14,6 +14,10 @@ configured the way a dlt user would for these APIs (dlt 1.31, `dlt.sources.rest_
 
 The field and property lists are written into the configuration before the run, as a user writes
 them once; reading them (describe, properties) is not part of the measured run.
+
+DuckDB's memory limit is set as a user would after the first out-of-memory kill: with DuckDB's default
+(80 % of RAM) dlt's merges of the 1,000,000-activity org grew its process to 20 GB and the kernel killed
+it on the 24 GB machine (2026-12-03). Barometer's loads are capped too (BAROMETER_LOAD_MEMORY_LIMIT).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 import requests
 
 API_VERSION = "59.0"
+DUCKDB_MEMORY_LIMIT = "2GB"  # DuckDB's global memory_limit in dlt's destination (see above)
 SKIPPED_FIELD_TYPES = {"address", "location", "base64", "complexvalue"}
 # Barometer stream → (dlt dataset, table) holding the same records.
 TABLES = {
