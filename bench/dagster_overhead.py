@@ -2,7 +2,7 @@
 instance in DAGSTER_HOME) against the same steps called directly (bench/direct_sync.py), on the same
 small sandbox org, each into a fresh warehouse.
 
-    .venv/bin/python bench/dagster_overhead.py [--activities 2000] [--repeats 3]
+    .venv/bin/python bench/dagster_overhead.py [--activities 4000] [--repeats 3]
 
 Both are measured from outside as whole processes, so interpreter start and imports are included on
 both sides (Dagster's imports are part of what `barometer sync` costs). One warm-up run of each is
@@ -211,7 +211,7 @@ def print_report(result: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--activities", type=int, default=2_000)
+    parser.add_argument("--activities", type=int, default=4_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="one run each after the warm-up")
     args = parser.parse_args()

@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--activities", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3, help="full syncs of each engine, alternating")
     parser.add_argument("--memory-activities", type=int, nargs="*", default=[5_000_000])
-    parser.add_argument("--dagster-activities", type=int, default=2_000)
+    parser.add_argument("--dagster-activities", type=int, default=4_000)
     parser.add_argument("--skip", nargs="*", default=[], choices=BENCHMARKS)
     parser.add_argument("--quick", action="store_true", help="20,000 activities, one run each")
     parser.add_argument("--save", type=Path, help="also write the JSON document here, after each benchmark")
@@ -119,6 +119,7 @@ def main() -> None:
     if "memory" not in args.skip:
         first = {
             "activities": result["activities"]["activities"],
+            "activities_by_kind": result["activities"]["activities_by_kind"],
             "records": full["records"],
             "seconds": median(full["throughput"]["barometer_seconds"]),
             "peak_rss_mb": median(full["throughput"]["barometer_peak_rss_mb"]),

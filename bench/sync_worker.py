@@ -105,7 +105,14 @@ def dlt(control: str, workdir: Path) -> dict:
     import dlt as dlt_lib
     import duckdb
     from dlt.sources.rest_api import rest_api_source
-    from dlt_peer import TABLES, hubspot_config, hubspot_properties, salesforce_config, salesforce_fields
+    from dlt_peer import (
+        DUCKDB_MEMORY_LIMIT,
+        TABLES,
+        hubspot_config,
+        hubspot_properties,
+        salesforce_config,
+        salesforce_fields,
+    )
 
     sandbox = connect_control(control)
     credentials = sandbox.call("credentials")
@@ -123,7 +130,9 @@ def dlt(control: str, workdir: Path) -> dict:
     for crm, config in configs.items():
         pipeline = dlt_lib.pipeline(
             pipeline_name=f"bench_{crm}",
-            destination=dlt_lib.destinations.duckdb(str(database)),
+            destination=dlt_lib.destinations.duckdb(
+                {"database": str(database), "global_config": {"memory_limit": DUCKDB_MEMORY_LIMIT}}
+            ),
             dataset_name=crm,
             pipelines_dir=str(workdir / "pipelines"),
         )

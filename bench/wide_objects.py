@@ -1,7 +1,7 @@
 """Wide Salesforce objects: the Task, Event and Opportunity streams of an org whose objects carry 800
 custom fields, against the same org without them (same seed), pages only (no warehouse).
 
-    .venv/bin/python bench/wide_objects.py [--activities 110000] [--custom-fields 800] [--quick]
+    .venv/bin/python bench/wide_objects.py [--activities 220000] [--custom-fields 800] [--quick]
 
 Each org is synced twice: with the default settings (REST, then one Bulk API 2.0 job past 10,000
 records, whose query travels in the request body) and over REST only (Bulk disabled), where a wide
@@ -112,11 +112,11 @@ def sync_stream(box: SandboxProcess, client, name: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--activities", type=int, default=110_000, help="about 50,000 call Tasks")
+    parser.add_argument("--activities", type=int, default=220_000, help="about 50,000 call Tasks")
     parser.add_argument("--custom-fields", type=int, default=800)
-    parser.add_argument("--quick", action="store_true", help="3,000 activities: a smoke run")
+    parser.add_argument("--quick", action="store_true", help="6,000 activities: a smoke run")
     args = parser.parse_args()
-    activities = 3_000 if args.quick else args.activities
+    activities = 6_000 if args.quick else args.activities
     narrow = WideOrgSize(activities=activities, seed=1, days=365)
     wide = replace(narrow, custom_fields=args.custom_fields)
     result = {"activities_generated": activities, "reps": narrow.reps, "custom_fields": args.custom_fields}
