@@ -19,6 +19,13 @@ FLOOR_PARTS = {
 }
 
 
+def ratio_bounds(top: float, bottom: float) -> tuple[float, float]:
+    """Where top / bottom lies when both were rounded to the millisecond and the ratio to 0.01 (a tiny
+    run's scan takes a few milliseconds: its rounding alone moves the ratio by several percent)."""
+    half = 0.0005
+    return (top - half) / (bottom + half) - 0.005, (top + half) / max(bottom - half, half) + 0.005
+
+
 def test_marts_benchmark_measures_scan_rebuild_and_floor(tmp_path: Path) -> None:
     database = tmp_path / "bench.duckdb"
     result, stdout = run_bench("marts.py", *TINY, "--db", str(database), timeout=120)
@@ -31,8 +38,9 @@ def test_marts_benchmark_measures_scan_rebuild_and_floor(tmp_path: Path) -> None
     # one repeat: each total is the sum of its parts (rounded to the millisecond)
     assert result["rebuild_seconds"] == pytest.approx(sum(result["rebuild_by_model"].values()), abs=0.01)
     assert result["floor_seconds"] == pytest.approx(sum(result["floor_by_part"].values()), abs=0.01)
-    assert result["ratio"] == pytest.approx(result["rebuild_seconds"] / result["scan_seconds"], rel=0.05)
-    assert result["floor_ratio"] == pytest.approx(result["floor_seconds"] / result["scan_seconds"], rel=0.05)
+    for ratio, part in (("ratio", "rebuild_seconds"), ("floor_ratio", "floor_seconds")):
+        low, high = ratio_bounds(result[part], result["scan_seconds"])
+        assert low <= result[ratio] <= high, (ratio, result[ratio], low, high)
     assert "ratio (c)/(a)" in stdout
     with duckdb.connect(str(database), read_only=True) as conn:
         schemas = {name for (name,) in conn.execute("select schema_name from duckdb_schemas()").fetchall()}
