@@ -303,10 +303,16 @@ def _comment(conn: sa.Connection, model: SqlModel) -> None:
         conn.execute(sa.schema.SetColumnComment(column))
 
 
+def define_macros(engine: sa.Engine, models: list[SqlModel]) -> None:
+    """(Re)create the macros of the SQL trees `models` come from, once, so that each `materialize`
+    after it can skip them (`macros_defined=True`)."""
+    with engine.begin() as conn:
+        for root in dict.fromkeys(model.path.parent.parent for model in models):
+            _define_macros(conn, root)
+
+
 def build(engine: sa.Engine, models: list[SqlModel] | None = None) -> dict[str, int]:
     """Materialize `models` (default: every discovered model) in dependency order; name → row count."""
     ordered = discover() if models is None else _ordered(list(models))
-    with engine.begin() as conn:
-        for root in dict.fromkeys(model.path.parent.parent for model in ordered):
-            _define_macros(conn, root)
+    define_macros(engine, ordered)
     return {model.name: materialize(engine, model, macros_defined=True) for model in ordered}

@@ -21,7 +21,7 @@ from pipelines.report_assets import report_assets
 from pipelines.resources import resources_from_env
 from pipelines.schedules import daily_sync_schedule
 from pipelines.settings import PipelineSettings, settings_from_env
-from pipelines.sql_assets import config_asset, sql_model_assets
+from pipelines.sql_assets import models_asset
 from pipelines.windows import WINDOW_RESOURCE, SyncWindow
 
 
@@ -37,7 +37,6 @@ def build_definitions(
     streams = stream_catalog()
     models = discover(sql_root)
     upstream = [landing_table_key(spec) for s in streams for spec in s.specs]
-    upstream += [dg.AssetKey([CONFIG_SCHEMA, table.name]) for table in CONFIG_TABLES]
     quality = model_checks(models)
     checks = [
         source_freshness(streams, settings.freshness),
@@ -54,8 +53,7 @@ def build_definitions(
     return dg.Definitions(
         assets=[
             *extract_assets(settings),
-            config_asset(),
-            *sql_model_assets(models, upstream, max_row_drop_percent=settings.max_row_drop_percent),
+            models_asset(models, upstream, max_row_drop_percent=settings.max_row_drop_percent),
             publish_asset(models, quality),
             *report_assets(models),
         ],

@@ -1,16 +1,19 @@
-"""Extract assets: one multi-asset per CRM stream, one asset per landing table it fills (hubspot.deals
-fills raw_hubspot.deals, .deal_stage_history and .deal_associations), over the window the run config
-names (pipelines.windows): a range of days, or each stream's catch-up from where its data stops. The
+"""Extract assets: one multi-asset (one step) per CRM, one asset per landing table its streams fill
+(hubspot.deals fills raw_hubspot.deals, .deal_stage_history and .deal_associations), over the window the
+run config names (pipelines.windows): a range of days, or each stream's catch-up from where its data
+stops. The
 streams and their tables come from the connectors' static declarations (each CRM's specs.CATALOG), so
 a new stream or table appears here without a change.
 
-An asset body is window → client → loader → metadata: the run's days (or the stream's loaded span)
-become a window, the CRM resource opens the stream, models.sync.run_stream merges its pages, and the
-run report becomes metadata and two checks: the reconciliation, and a warning when the run rejected
-records (raw_meta.rejects), with their count and a sample of the reasons.
+Per stream, window → client → loader → metadata: the run's days (or the stream's loaded span) become a
+window, the CRM (logged in once per step) hands out the stream, models.sync.run_stream merges its
+pages, and the run report becomes metadata and two checks: the reconciliation, and a warning when the
+run rejected records (raw_meta.rejects), with their count and a sample of the reasons.
 """
 
+import traceback
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -19,11 +22,12 @@ import sqlalchemy as sa
 
 from connectors.hubspot import specs as hubspot_specs
 from connectors.salesforce import specs as salesforce_specs
-from connectors.streams import StreamSpec, Window
+from connectors.streams import Stream, StreamSpec, Window
 from models.raw import ensure_tables, quote, rejects, schema_name, sync_runs
 from models.sync import RunReport, catch_up_window, run_stream
+from pipelines.errors import innermost_message
 from pipelines.settings import PipelineSettings
-from pipelines.windows import WINDOW_RESOURCE, days_window
+from pipelines.windows import WINDOW_RESOURCE, Days, days_window
 
 WAREHOUSE_POOL = "warehouse"  # every step that opens the warehouse: DuckDB allows one writer process
 RECONCILED = "fetched_equals_loaded_plus_rejected"
@@ -58,56 +62,102 @@ def landing_table_key(spec: StreamSpec) -> dg.AssetKey:
 
 
 def extract_assets(settings: PipelineSettings) -> list[dg.AssetsDefinition]:
-    return [extract_asset(stream, settings) for stream in stream_catalog()]
+    streams = stream_catalog()
+    sources = dict.fromkeys(stream.source for stream in streams)
+    return [extract_asset(source, [s for s in streams if s.source == source], settings) for source in sources]
 
 
-def extract_asset(stream: CatalogStream, settings: PipelineSettings) -> dg.AssetsDefinition:
-    own = landing_table_key(stream.specs[0])
+def extract_asset(
+    source: str, streams: list[CatalogStream], settings: PipelineSettings
+) -> dg.AssetsDefinition:
+    """One step per CRM: it logs in once and runs the streams whose tables are selected, one after
+    another. A stream that fails does not stop the others; the step fails at the end, naming each
+    failed stream and its error, after the streams that loaded have reported their materializations.
+    (A step per stream cost Dagster's per-step work 16 times a run: docs/operations.md, "Costs".)"""
 
     @dg.multi_asset(
-        name=stream.op_name,
-        specs=[_asset_spec(stream, spec) for spec in stream.specs],
+        name=f"extract_{source}_streams",  # the job extract_<crm> runs it
+        specs=[_asset_spec(stream, spec) for stream in streams for spec in stream.specs],
         check_specs=[
-            dg.AssetCheckSpec(
-                RECONCILED,
-                asset=own,
-                description="The run's records reconcile: fetched = loaded + rejected (raw_meta.sync_runs).",
-            ),
-            dg.AssetCheckSpec(
-                NOTHING_REJECTED,
-                asset=own,
-                description="The run rejected no record; rejects are kept, with the reason and the "
-                "payload, in raw_meta.rejects.",
-            ),
+            spec
+            for stream in streams
+            for spec in (
+                dg.AssetCheckSpec(
+                    RECONCILED,
+                    asset=landing_table_key(stream.specs[0]),
+                    description="The run's records reconcile: fetched = loaded + rejected "
+                    "(raw_meta.sync_runs).",
+                ),
+                dg.AssetCheckSpec(
+                    NOTHING_REJECTED,
+                    asset=landing_table_key(stream.specs[0]),
+                    description="The run rejected no record; rejects are kept, with the reason and the "
+                    "payload, in raw_meta.rejects.",
+                ),
+            )
         ],
+        can_subset=True,
         pool=WAREHOUSE_POOL,
-        required_resource_keys={"warehouse", WINDOW_RESOURCE, stream.source},
+        required_resource_keys={"warehouse", WINDOW_RESOURCE, source},
     )
     def extract(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        selected = context.selected_asset_keys
+        chosen = [s for s in streams if selected & {landing_table_key(spec) for spec in s.specs}]
         now = datetime.now(UTC)
         days = getattr(context.resources, WINDOW_RESOURCE).days(settings, now=now)
-        crm = getattr(context.resources, stream.source)
-        with context.resources.warehouse.engine(loading=True) as engine, crm.open_stream(stream.name) as live:
-            if live is None:
-                yield from _skipped(context, engine, stream, crm.NOT_CONFIGURED)
-                return
-            if days is None:
-                window = catch_up_window(engine, live, overlap=settings.overlap, now=now)
-            else:
-                window = days_window(settings, days, now=now)
-            run_id = f"{context.run.run_id}:{stream.name}:{context.retry_number}"
-            report = run_stream(engine, live, window, run_id=run_id)
-            context.log.info(_describe(report))
-            counts = _table_counts(engine, stream.specs)
-            for spec in stream.specs:
-                yield dg.MaterializeResult(
-                    asset_key=landing_table_key(spec),
-                    metadata=_metadata(report, spec, counts[spec.table_name]),
-                )
-            yield reconciliation(engine, own, run_id)
-            yield rejected(engine, own, run_id)
+        crm = getattr(context.resources, source)
+        failed: dict[str, list[str]] = {}  # error message → the streams that failed with it
+        with context.resources.warehouse.engine(loading=True) as engine, crm.open_crm() as sources:
+            live_streams = {live.name: live for live in sources.streams}
+            for stream in chosen:
+                live = live_streams.get(stream.name)
+                if live is None:
+                    yield from _skipped(context, engine, stream, crm.NOT_CONFIGURED, selected)
+                    continue
+                context.log.info(f"{stream.name}: extracting")
+                try:
+                    yield from _extract_stream(context, engine, stream, live, days, now, settings, selected)
+                except Exception as exc:  # the other streams still load; the step fails below
+                    message = innermost_message(exc)
+                    context.log.error(f"{stream.name} failed: {message}")
+                    context.log.debug(traceback.format_exc())
+                    failed.setdefault(message, []).append(stream.name)
+        if failed:
+            raise dg.Failure(
+                description="; ".join(f"{', '.join(names)}: {message}" for message, names in failed.items())
+            )
 
     return extract
+
+
+def _extract_stream(
+    context: dg.AssetExecutionContext,
+    engine: sa.Engine,
+    stream: CatalogStream,
+    live: Stream,
+    days: Days | None,
+    now: datetime,
+    settings: PipelineSettings,
+    selected: AbstractSet[dg.AssetKey],
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """Load one stream over the run's days, or from where its data stops; its tables' materializations
+    and its two checks."""
+    if days is None:
+        window = catch_up_window(engine, live, overlap=settings.overlap, now=now)
+    else:
+        window = days_window(settings, days, now=now)
+    run_id = f"{context.run.run_id}:{stream.name}:{context.retry_number}"
+    report = run_stream(engine, live, window, run_id=run_id)
+    context.log.info(_describe(report))
+    counts = _table_counts(engine, stream.specs)
+    for spec in stream.specs:
+        if landing_table_key(spec) in selected:
+            yield dg.MaterializeResult(
+                asset_key=landing_table_key(spec), metadata=_metadata(report, spec, counts[spec.table_name])
+            )
+    own = landing_table_key(stream.specs[0])
+    yield reconciliation(engine, own, run_id)
+    yield rejected(engine, own, run_id)
 
 
 def _asset_spec(stream: CatalogStream, spec: StreamSpec) -> dg.AssetSpec:
@@ -233,7 +283,11 @@ def rejected(engine: sa.Engine, own: dg.AssetKey, run_id: str) -> dg.AssetCheckR
 
 
 def _skipped(
-    context: dg.AssetExecutionContext, engine: sa.Engine, stream: CatalogStream, message: str
+    context: dg.AssetExecutionContext,
+    engine: sa.Engine,
+    stream: CatalogStream,
+    message: str,
+    selected: AbstractSet[dg.AssetKey],
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """A CRM without credentials: its tables exist (empty if never loaded) so the SQL models still
     build from the other CRM, and the materialization says why nothing was fetched."""
@@ -241,10 +295,11 @@ def _skipped(
     ensure_tables(engine, stream.specs, stream=stream.name)
     counts = _table_counts(engine, stream.specs)
     for spec in stream.specs:
-        yield dg.MaterializeResult(
-            asset_key=landing_table_key(spec),
-            metadata={"dagster/row_count": counts[spec.table_name], "skipped": message},
-        )
+        if landing_table_key(spec) in selected:
+            yield dg.MaterializeResult(
+                asset_key=landing_table_key(spec),
+                metadata={"dagster/row_count": counts[spec.table_name], "skipped": message},
+            )
     for check_name in (RECONCILED, NOTHING_REJECTED):
         yield dg.AssetCheckResult(
             asset_key=landing_table_key(stream.specs[0]),

@@ -22,7 +22,6 @@ from connectors import hubspot, salesforce
 from connectors.hubspot import config as hubspot_config
 from connectors.salesforce import config as salesforce_config
 from connectors.sources import Sources, open_configured
-from connectors.streams import Stream
 from models import reporting
 from models.engine import ENV_VAR as WAREHOUSE_VAR
 from models.engine import LOAD_MEMORY_VAR, load_memory_limit, make_engine
@@ -73,7 +72,7 @@ class WarehouseResource(EnvResource):
 
 
 class CrmResource(EnvResource):
-    """A CRM's credentials; `open_stream` logs in and hands out one of its streams."""
+    """A CRM's credentials; `open_crm` logs in and hands out its streams."""
 
     SOURCE: ClassVar[str] = ""
     NOT_CONFIGURED: ClassVar[str] = ""
@@ -89,13 +88,6 @@ class CrmResource(EnvResource):
     def open_crm(self) -> AbstractContextManager[Sources]:
         """This CRM alone, opened (connectors.sources.open_configured)."""
         raise NotImplementedError
-
-    @contextmanager
-    def open_stream(self, name: str) -> Iterator[Stream | None]:
-        """The stream `name`, logged in (wrong credentials fail here, naming the variable to fix), or
-        None when this CRM has no credentials."""
-        with self.open_crm() as sources:
-            yield next((stream for stream in sources.streams if stream.name == name), None)
 
 
 class SalesforceResource(CrmResource):

@@ -1,21 +1,24 @@
 """The SQL models as assets: one per `sql/<schema>/<table>.sql` file (models.sqlmodels.discover), keyed
 `<schema>/<table>`, its upstream assets read from the SQL itself (SqlModel.dependencies):
-`raw_<source>.<table>` is that table's extract asset, `config.<table>` the reporting-config asset
+`raw_<source>.<table>` is that table's extract asset, `config.<table>` a reporting-config asset
 (models.reporting.write_config), `<schema>.<table>` that model's asset. A new file, e.g. a mart in
-sql/marts/, becomes an asset with no code change. A table is built by a step of its own; the views of a
-schema (staging) by one step together.
+sql/marts/, becomes an asset with no code change. One step writes the config and builds every model
+(`models_asset`); each table and view is still an asset of its own, with its own materialization.
 
 Each model asset also checks that its row count did not drop by more than the configured share since
 its previous build.
 """
 
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 
 import dagster as dg
+import sqlalchemy as sa
 
 from models.reporting import CONFIG_SCHEMA, CONFIG_TABLES, write_config
-from models.sqlmodels import VIEW_SCHEMAS, SqlModel, materialize
+from models.sqlmodels import SqlModel, define_macros, materialize
+from pipelines.errors import innermost_message
 from pipelines.extract_assets import WAREHOUSE_POOL
 
 ROW_COUNT_CHECK = "row_count_not_dropped"
@@ -33,63 +36,99 @@ def model_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(table.split("."))
 
 
-def config_asset() -> dg.AssetsDefinition:
-    """Writes the config.* tables (settings with the build's as_of, FX rates, stage mapping, call
-    outcomes) from the reporting resource; upstream of every model that reads them."""
+BUILD_STEP = "build_models"
+
+
+def models_asset(
+    models: Iterable[SqlModel], upstream: Iterable[dg.AssetKey], *, max_row_drop_percent: float
+) -> dg.AssetsDefinition:
+    """One step that writes the reporting config and builds every SQL model, each table its own asset;
+    `upstream` are the keys of the non-SQL assets models may read (the landing tables; the config
+    tables are this step's own). A selection builds only its assets, in dependency order. A model that
+    fails does not stop the ones that do not read it; the step fails at the end, naming it. (A step per
+    model cost Dagster's per-step work 14 times a run: docs/operations.md, "Costs".)"""
+    models = list(models)
+    config_keys = [dg.AssetKey([CONFIG_SCHEMA, table.name]) for table in CONFIG_TABLES]
+    known = set(upstream) | set(config_keys) | {model_key(m.name) for m in models}
+    checked = [m for m in models if _counts_rows(m)]
 
     @dg.multi_asset(
-        name="reporting_config",
+        name=BUILD_STEP,
         specs=[
-            dg.AssetSpec(
-                key=[CONFIG_SCHEMA, table.name],
-                description=table.comment,
-                group_name=CONFIG_GROUP,
-                kinds={"duckdb"},
-            )
-            for table in CONFIG_TABLES
+            *(
+                dg.AssetSpec(key=key, description=table.comment, group_name=CONFIG_GROUP, kinds={"duckdb"})
+                for key, table in zip(config_keys, CONFIG_TABLES, strict=True)
+            ),
+            *(_spec(model, known) for model in models),
         ],
+        check_specs=[
+            dg.AssetCheckSpec(
+                ROW_COUNT_CHECK,
+                asset=model_key(model.name),
+                description=f"The row count fell by at most {max_row_drop_percent:g}% since the previous "
+                "build.",
+            )
+            for model in checked
+        ],
+        can_subset=True,
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool=WAREHOUSE_POOL,
         required_resource_keys={"warehouse", "reporting"},
     )
-    def reporting_config(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult]:
-        config = context.resources.reporting.reporting_config()
-        as_of = datetime.now(UTC)
+    def build(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        selected = context.selected_asset_keys
+        chosen = [m for m in models if model_key(m.name) in selected]
+        previous = _previous_row_counts(context.instance, [model_key(m.name) for m in chosen])
         with context.resources.warehouse.engine() as engine:
-            write_config(engine, config, as_of=as_of)
-        metadata = {
-            "timezone": config.timezone,
-            "currency": config.currency,
-            "fx_rates": ", ".join(f"{code}={rate}" for code, rate in sorted(config.fx_rates.items()))
-            or "none",
-            "stage_mappings": len(config.stage_mapping),
-            "call_outcomes": len(config.call_outcomes),
-            "as_of": as_of.isoformat(),
-        }
-        context.log.info(
-            "reporting config: " + ", ".join(f"{name} {value}" for name, value in metadata.items())
-        )
-        for table in CONFIG_TABLES:
-            yield dg.MaterializeResult(asset_key=[CONFIG_SCHEMA, table.name], metadata=metadata)
+            if selected & set(config_keys):
+                yield from _write_config(context, engine, selected)
+            define_macros(engine, chosen)
+            broken: dict[str, str] = {}  # model → why it was not built
+            for model in chosen:
+                key = model_key(model.name)
+                unbuilt = sorted(model.dependencies & broken.keys())
+                if unbuilt:
+                    broken[model.name] = f"not built: reads {', '.join(unbuilt)}"
+                    continue
+                try:
+                    rows = materialize(engine, model, macros_defined=True)
+                except Exception as exc:  # the models that do not read it still build
+                    broken[model.name] = innermost_message(exc)
+                    context.log.error(f"{model.name} failed: {broken[model.name]}")
+                    continue
+                context.log.info(f"{model.name}: {rows:,} rows")
+                yield dg.MaterializeResult(
+                    asset_key=key, metadata={ROW_COUNT: rows, "sql_file": model.path.name}
+                )
+                if model in checked:
+                    yield row_count_check(key, rows, previous.get(key), max_row_drop_percent)
+        if broken:
+            raise dg.Failure(description="; ".join(f"{name}: {why}" for name, why in broken.items()))
 
-    return reporting_config
+    return build
 
 
-def sql_model_assets(
-    models: Iterable[SqlModel], upstream: Iterable[dg.AssetKey], *, max_row_drop_percent: float
-) -> list[dg.AssetsDefinition]:
-    """An asset per model; `upstream` are the keys of the non-SQL assets models may read. The views
-    (VIEW_SCHEMAS: staging) are built together in one step: each is a cheap CREATE VIEW, and a step
-    apiece would cost a Dagster step's overhead (events, a pool slot, resources) per view per run."""
-    models = list(models)
-    known = set(upstream) | {model_key(m.name) for m in models}
-    views = [m for m in models if m.schema in VIEW_SCHEMAS]
-    tables = [m for m in models if m.schema not in VIEW_SCHEMAS]
-    steps = [_models_asset(f"build_{m.schema}_{m.table}", [m], known, max_row_drop_percent) for m in tables]
-    for schema in sorted({m.schema for m in views}):
-        layer = [m for m in views if m.schema == schema]
-        steps.append(_models_asset(f"build_{schema}", layer, known, max_row_drop_percent))
-    return steps
+def _write_config(
+    context: dg.AssetExecutionContext, engine: sa.Engine, selected: AbstractSet[dg.AssetKey]
+) -> Iterator[dg.MaterializeResult]:
+    """The config.* tables (settings with the build's as_of, FX rates, stage mapping, call outcomes) from
+    the reporting resource, upstream of every model that reads them."""
+    config = context.resources.reporting.reporting_config()
+    as_of = datetime.now(UTC)
+    write_config(engine, config, as_of=as_of)
+    metadata = {
+        "timezone": config.timezone,
+        "currency": config.currency,
+        "fx_rates": ", ".join(f"{code}={rate}" for code, rate in sorted(config.fx_rates.items())) or "none",
+        "stage_mappings": len(config.stage_mapping),
+        "call_outcomes": len(config.call_outcomes),
+        "as_of": as_of.isoformat(),
+    }
+    context.log.info("reporting config: " + ", ".join(f"{name} {value}" for name, value in metadata.items()))
+    for table in CONFIG_TABLES:
+        key = dg.AssetKey([CONFIG_SCHEMA, table.name])
+        if key in selected:
+            yield dg.MaterializeResult(asset_key=key, metadata=metadata)
 
 
 def _counts_rows(model: SqlModel) -> bool:
@@ -129,48 +168,15 @@ def _spec(model: SqlModel, known: set[dg.AssetKey]) -> dg.AssetSpec:
     )
 
 
-def _models_asset(
-    name: str, models: list[SqlModel], known: set[dg.AssetKey], max_drop: float
-) -> dg.AssetsDefinition:
-    """One step building `models` in the given (dependency) order, each its own asset."""
-    checked = [m for m in models if _counts_rows(m)]
-
-    @dg.multi_asset(
-        name=name,
-        specs=[_spec(model, known) for model in models],
-        check_specs=[
-            dg.AssetCheckSpec(
-                ROW_COUNT_CHECK,
-                asset=model_key(model.name),
-                description=f"The row count fell by at most {max_drop:g}% since the previous build.",
-            )
-            for model in checked
-        ],
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        pool=WAREHOUSE_POOL,
-        required_resource_keys={"warehouse"},
-    )
-    def build(context: dg.AssetExecutionContext) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        with context.resources.warehouse.engine() as engine:
-            for model in models:
-                key = model_key(model.name)
-                previous = _previous_row_count(context.instance, key)
-                rows = materialize(engine, model)
-                context.log.info(f"{model.name}: {rows:,} rows")
-                yield dg.MaterializeResult(
-                    asset_key=key, metadata={ROW_COUNT: rows, "sql_file": model.path.name}
-                )
-                if model in checked:
-                    yield row_count_check(key, rows, previous, max_drop)
-
-    return build
-
-
-def _previous_row_count(instance: dg.DagsterInstance, key: dg.AssetKey) -> int | None:
-    event = instance.get_latest_materialization_event(key)
-    materialization = event.asset_materialization if event else None
-    value = materialization.metadata.get(ROW_COUNT) if materialization else None
-    return value.value if isinstance(value, dg.IntMetadataValue) else None
+def _previous_row_counts(instance: dg.DagsterInstance, keys: list[dg.AssetKey]) -> dict[dg.AssetKey, int]:
+    """Each asset's row count at its latest materialization, in one query."""
+    counts = {}
+    for key, event in instance.get_latest_materialization_events(keys).items():
+        materialization = event.asset_materialization if event else None
+        value = materialization.metadata.get(ROW_COUNT) if materialization else None
+        if isinstance(value, dg.IntMetadataValue) and value.value is not None:
+            counts[key] = value.value
+    return counts
 
 
 def row_count_check(

@@ -97,10 +97,11 @@ def test_a_60_day_backfill_is_one_resumable_idempotent_run_equal_to_a_full_sync(
         failed = backfill(box, warehouse, reporting_file, instance, HUBSPOT_ACCESS_TOKEN="pat-na1-revoked")
         assert not failed.success
         assert failed.failures
-        assert all(f.startswith("extract_hubspot_") for f in failed.failures)
+        [failure] = failed.failures  # the HubSpot step, naming the streams that failed and why
+        assert failure.startswith("extract_hubspot_streams: hubspot."), failure
         assert "HUBSPOT_ACCESS_TOKEN" in failed.failures[0]
 
-        # Run again: the same range, one run, completes; every extract step ran once for all 60 days,
+        # Run again: the same range, one run, completes; every stream ran once for all 60 days,
         # over one window, with one materialization per landing table that names the window.
         # It loads the Salesforce windows a second time: re-running a window changes nothing.
         outcome = backfill(box, warehouse, reporting_file, instance)

@@ -68,7 +68,8 @@ def test_demo_builds_a_fresh_warehouse_matching_the_generated_org(tmp_path):
     assert ", 0 failed" in result.stdout
     assert f"Warehouse: {warehouse}" in result.stdout
     assert f"Scorecard: {warehouse.with_name('warehouse-scorecard.html')}" in result.stdout
-    assert "▶ extract_salesforce_task" in result.stderr  # progress, step by step
+    assert "▶ extract_salesforce_streams" in result.stderr  # progress, step by step …
+    assert "salesforce.task: extracting" in result.stderr  # … and stream by stream
     org = OrgConfig(seed=42, reps=24, teams=3, days=45, end=TODAY, activities=3000)
     with Sandbox(SandboxConfig(org=org)) as box:
         expected = expected_core_counts(box)
@@ -170,7 +171,7 @@ def test_sync_and_backfill_run_against_the_dagster_home_instance_and_fail_clearl
         failed = runner.invoke(main, ["backfill", "--start", start, "--end", start])
     assert failed.exit_code == 1
     assert f"Backfilled {start} … {start} failed (Dagster run" in failed.output
-    assert "extract_hubspot_calls" in failed.output
+    assert "hubspot.calls" in failed.output
     assert "HUBSPOT_ACCESS_TOKEN" in failed.output
     assert "run the same backfill again" in failed.output
     assert (home / "history").is_dir()  # the runs are in DAGSTER_HOME, for `dagster dev` to show

@@ -65,17 +65,33 @@ def test_every_landing_table_config_table_and_sql_model_is_an_asset():
     assert keys(definitions) == raw | config | models | outputs
 
 
-def test_a_stream_filling_several_tables_is_one_unpartitioned_multi_asset_with_a_window_resource():
+def test_each_crm_is_one_unpartitioned_subsettable_step_over_its_landing_tables():
     definitions = build_definitions(SETTINGS)
     deals = definitions.resolve_assets_def(dg.AssetKey(["raw_hubspot", "deals"]))
     assert deals.partitions_def is None  # the window is the run's config, not a Dagster partition
     assert "window" in deals.required_resource_keys
     assert definitions.resources["window"] == SyncWindow()  # nothing configured: catch up
-    assert deals.op.name == "extract_hubspot_deals"
-    assert {key.to_user_string() for key in deals.keys} == {
-        "raw_hubspot/deals",
-        "raw_hubspot/deal_stage_history",
-        "raw_hubspot/deal_associations",
+    assert deals.op.name == "extract_hubspot_streams"  # one step per CRM: one login, Dagster's step cost once
+    assert deals.can_subset  # a selection runs only the streams filling the selected tables
+    assert {key.to_user_string() for key in deals.keys} == {f"raw_hubspot/{s.name}" for s in HUBSPOT_SPECS}
+    salesforce_step = definitions.resolve_assets_def(dg.AssetKey(["raw_salesforce", "task"]))
+    assert salesforce_step.op.name == "extract_salesforce_streams"
+    assert {key.to_user_string() for key in salesforce_step.keys} == {
+        f"raw_salesforce/{s.name}" for s in salesforce.SPECS
+    }
+    # each stream keeps its own two checks, on its own table
+    checks = {key.asset_key.to_user_string() for key in deals.check_keys}
+    assert {"raw_hubspot/deals", "raw_hubspot/calls"} <= checks
+    assert "raw_hubspot/deal_stage_history" not in checks
+
+
+def test_the_config_and_every_sql_model_are_built_by_one_subsettable_step():
+    definitions = build_definitions(SETTINGS)
+    build = definitions.resolve_assets_def(dg.AssetKey(["marts", "deal_facts"]))
+    assert build.op.name == "build_models"
+    assert build.can_subset
+    assert {key.to_user_string() for key in build.keys} == {f"config/{t.name}" for t in CONFIG_TABLES} | {
+        f"{m.schema}/{m.table}" for m in discover()
     }
 
 

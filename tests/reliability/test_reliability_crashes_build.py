@@ -39,7 +39,7 @@ def test_a_killed_barometer_sync_is_closed_and_the_next_one_completes(crash_cli,
     warehouse = root / "cli.duckdb"
     log = root / "cli-killed.log"
     pid = start(worker, "sync", warehouse, log)
-    wait_for_line(log, "▶ extract_hubspot_deals")  # the step holds the warehouse pool's only slot
+    wait_for_line(log, "hubspot.deals: extracting")  # the step holds the warehouse pool's only slot
     os.kill(pid, signal.SIGKILL)
     assert worker.wait(pid, timeout=30) == -signal.SIGKILL
     interrupted = running_extractions(warehouse)
@@ -49,7 +49,7 @@ def test_a_killed_barometer_sync_is_closed_and_the_next_one_completes(crash_cli,
     pid = start(worker, "sync", warehouse, rerun)
     assert worker.wait(pid, timeout=RUN_TIMEOUT) == 0, rerun.read_text()  # before the fix: waited forever
     assert "as failed: the process running it ended (killed or crashed)" in rerun.read_text()
-    check_rerun(clean, warehouse, interrupted, "barometer sync killed in extract_hubspot_deals")
+    check_rerun(clean, warehouse, interrupted, "barometer sync killed extracting hubspot.deals")
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
