@@ -184,10 +184,16 @@ def catch_up(
 
 
 def configured_crms(defs: dg.Definitions) -> list[str]:
-    """The CRMs whose resource in `defs` has credentials (EnvVars resolved now)."""
-    crms = {crm.SOURCE: defs.resources[crm.SOURCE] for crm in CRM_RESOURCES}
-    with dg.build_resources(crms) as resources:
-        return [source for source in crms if getattr(resources, source).configured]
+    """The CRMs whose resource in `defs` has credentials, its EnvVars read now. (Not through
+    dg.build_resources: that builds an ephemeral Dagster instance, half a second per command.)"""
+    found = []
+    for crm in CRM_RESOURCES:
+        resource = defs.resources[crm.SOURCE]
+        values = {field: getattr(resource, field) for field in crm.VARIABLES}
+        resolved = {f: v.get_value() if isinstance(v, dg.EnvVar) else v for f, v in values.items()}
+        if crm(**resolved).configured:
+            found.append(crm.SOURCE)
+    return found
 
 
 @contextmanager
@@ -243,6 +249,13 @@ def _progress_listener(progress: Progress) -> Callable[[object], None]:
                 progress(f"  {entry.user_message}")
         elif event.event_type_value == "STEP_START":
             progress(f"▶ {event.step_key}")
+        elif event.event_type_value == "ASSET_MATERIALIZATION":
+            # a model's row count, from its materialization (no log line of its own: an event apiece)
+            materialization = event.event_specific_data.materialization
+            rows = materialization.metadata.get("dagster/row_count")
+            if "sql_file" in materialization.metadata and rows is not None:
+                name = ".".join(materialization.asset_key.path)
+                progress(f"  {name}: {rows.value:,} rows")
         elif event.event_type_value == "STEP_FAILURE":
             progress(f"✗ {event.step_key}: {_error_text(event.step_failure_data.error)}")
 

@@ -93,10 +93,9 @@ def models_asset(
                 try:
                     rows = materialize(engine, model, macros_defined=True)
                 except Exception as exc:  # the models that do not read it still build
-                    broken[model.name] = innermost_message(exc)
+                    broken[model.name] = innermost_message(exc)  # logged: the step goes on
                     context.log.error(f"{model.name} failed: {broken[model.name]}")
                     continue
-                context.log.info(f"{model.name}: {rows:,} rows")
                 yield dg.MaterializeResult(
                     asset_key=key, metadata={ROW_COUNT: rows, "sql_file": model.path.name}
                 )
