@@ -1,5 +1,7 @@
-"""The daily schedule: at the configured time and timezone, sync the previous day (its window is
-complete by then) and rebuild everything downstream."""
+"""The daily schedule: at the configured time and timezone, catch every stream up from where its loaded
+data stops (as `barometer sync` does) and rebuild everything downstream. Catching up rather than
+loading the previous day alone: a day the daemon missed (a host down over a weekend) is loaded by the
+next tick, with no gap for the freshness check to find."""
 
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -27,7 +29,7 @@ def daily_sync_schedule(
         cron_schedule=f"{at.minute} {at.hour} * * *",
         execution_timezone=settings.timezone,
         default_status=dg.DefaultScheduleStatus.RUNNING,  # on as soon as a daemon runs (dagster dev)
-        description=f"Every day at {at:%H:%M} {settings.timezone}: sync the previous day, rebuild, check.",
+        description=f"Every day at {at:%H:%M} {settings.timezone}: catch every stream up, rebuild, check.",
     )
     def daily_sync(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
         now = context.scheduled_execution_time or datetime.now(ZoneInfo(settings.timezone))
@@ -36,8 +38,9 @@ def daily_sync_schedule(
             return dg.SkipReason(
                 f"the day before {now:%Y-%m-%d} precedes the start date {settings.start_date}"
             )
+        # one run per day (the run key), loading whatever is missing up to now
         return dg.RunRequest(
-            run_key=day.isoformat(), run_config=window_run_config((day, day)), tags=window_tags((day, day))
+            run_key=day.isoformat(), run_config=window_run_config(None), tags=window_tags(None)
         )
 
     return daily_sync

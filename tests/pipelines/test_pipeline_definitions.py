@@ -252,7 +252,7 @@ def test_dagster_loads_the_lazy_definitions_from_the_environment(monkeypatch):
         ("America/New_York", datetime(2026, 3, 9, 2, 0, tzinfo=ZoneInfo("America/New_York")), "2026-03-08"),
     ],
 )
-def test_the_daily_schedule_requests_the_previous_day(timezone, scheduled, partition):
+def test_the_daily_schedule_catches_up_once_a_day(timezone, scheduled, partition):
     settings = PipelineSettings(start_date=date(2026, 1, 1), schedule_time=time(2, 0), timezone=timezone)
     definitions = build_definitions(settings)
     schedule = definitions.resolve_schedule_def(SCHEDULE_NAME)
@@ -263,13 +263,10 @@ def test_the_daily_schedule_requests_the_previous_day(timezone, scheduled, parti
     ) as context:
         [request] = schedule.evaluate_tick(context).run_requests
     assert request.partition_key is None
-    assert request.run_config == {"resources": {"window": {"config": {"start": partition, "end": partition}}}}
-    assert request.tags[WINDOW_TAG] == partition
-    assert request.run_key == partition
+    assert request.run_config == {}  # no window: each stream from where its data stops, through now
+    assert request.tags[WINDOW_TAG] == "catch-up"
+    assert request.run_key == partition  # one run per day, named after the day it completes
     assert schedule.job_name == "sync"
-    window = days_window(settings, (date.fromisoformat(partition),) * 2, now=scheduled)
-    midnight = datetime.fromisoformat(partition).replace(tzinfo=ZoneInfo(timezone))
-    assert (window.start, window.end) == (midnight, midnight + timedelta(days=1))  # 23 h on 2026-03-08
 
 
 def test_the_schedule_skips_before_the_start_date():
