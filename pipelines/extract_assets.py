@@ -1,9 +1,8 @@
 """Extract assets: one multi-asset (one step) per CRM, one asset per landing table its streams fill
 (hubspot.deals fills raw_hubspot.deals, .deal_stage_history and .deal_associations), over the window the
 run config names (pipelines.windows): a range of days, or each stream's catch-up from where its data
-stops. The
-streams and their tables come from the connectors' static declarations (each CRM's specs.CATALOG), so
-a new stream or table appears here without a change.
+stops. The streams and their tables come from the connectors' static declarations (each CRM's
+specs.CATALOG), so a new stream or table appears here without a change.
 
 Per stream, window → client → loader → metadata: the run's days (or the stream's loaded span) become a
 window, the CRM (logged in once per step) hands out the stream, models.sync.run_stream merges its
@@ -156,8 +155,10 @@ def _extract_stream(
                 asset_key=landing_table_key(spec), metadata=_metadata(report, spec, counts[spec.table_name])
             )
     own = landing_table_key(stream.specs[0])
-    yield reconciliation(engine, own, run_id)
-    yield rejected(engine, own, run_id)
+    if dg.AssetCheckKey(own, RECONCILED) in context.selected_asset_check_keys:
+        yield reconciliation(engine, own, run_id)
+    if dg.AssetCheckKey(own, NOTHING_REJECTED) in context.selected_asset_check_keys:
+        yield rejected(engine, own, run_id)
 
 
 def _asset_spec(stream: CatalogStream, spec: StreamSpec) -> dg.AssetSpec:
@@ -301,6 +302,11 @@ def _skipped(
                 metadata={"dagster/row_count": counts[spec.table_name], "skipped": message},
             )
     for check_name in (RECONCILED, NOTHING_REJECTED):
+        if (
+            dg.AssetCheckKey(landing_table_key(stream.specs[0]), check_name)
+            not in context.selected_asset_check_keys
+        ):
+            continue
         yield dg.AssetCheckResult(
             asset_key=landing_table_key(stream.specs[0]),
             check_name=check_name,

@@ -99,7 +99,7 @@ def models_asset(
                 yield dg.MaterializeResult(
                     asset_key=key, metadata={ROW_COUNT: rows, "sql_file": model.path.name}
                 )
-                if model in checked:
+                if dg.AssetCheckKey(key, ROW_COUNT_CHECK) in context.selected_asset_check_keys:
                     yield row_count_check(key, rows, previous.get(key), max_row_drop_percent)
         if broken:
             raise dg.Failure(description="; ".join(f"{name}: {why}" for name, why in broken.items()))

@@ -8,9 +8,10 @@ A run of the extract assets gets its window from the run config's `window` resou
   HISTORY_START when nothing is loaded. What is loaded is what `raw_meta.sync_runs` records as
   succeeded: a failed run, or a window loaded out of order, leaves it where it was, so the next sync
   fetches again from there (the merge makes re-fetching harmless).
-- a range of days `start` … `end` (`barometer backfill`, the launchpad): one window from the first day's midnight to the end of the last day, in the schedule's
-  timezone, never after now. A range starting on or before BAROMETER_START_DATE reaches back to
-  HISTORY_START, so records modified before the start date are within reach.
+- a range of days `start` … `end` (`barometer backfill`, the launchpad): one window from the first
+  day's midnight to the end of the last day, in the schedule's timezone, never after now. A range
+  starting on or before BAROMETER_START_DATE reaches back to HISTORY_START, so records modified before
+  the start date are within reach.
 
 The extract assets are not partitioned in Dagster: a daily partition per asset made Dagster write two
 events per day of the range and landing table (a first sync over two years: 21,000 events, minutes of

@@ -218,3 +218,37 @@ def test_a_run_whose_counts_do_not_add_up_fails_reconciliation(scratch):
     assert not reconciliation(engine, key, run_id).passed
     assert not reconciliation(engine, key, "no-such-run").passed
     engine.dispose()
+
+
+def test_selecting_tables_in_the_ui_runs_only_the_streams_and_models_they_need(
+    box, synced, instance, tmp_path
+):
+    # What "Materialize selected" does: one landing table and one mart, each from its CRM's or the
+    # models' one step. The stream that fills the table runs (all three of hubspot.deals' tables land,
+    # one is reported); no other stream, no other model.
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(synced[0], warehouse)
+    selection = [dg.AssetKey(["raw_hubspot", "deal_stage_history"]), dg.AssetKey(["marts", "funnel_monthly"])]
+    with sandbox_environment(box):
+        defs = definitions(warehouse, ReportingResource())
+        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+            instance=instance, asset_selection=selection, raise_on_error=False
+        )
+    assert result.success
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert materialized == set(selection)
+    steps = {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
+    assert steps == {"extract_hubspot_streams", "build_models", "data_quality"}
+    # the selected assets' own checks, and no other
+    checks = {(c.asset_key.to_user_string(), c.check_name) for c in result.get_asset_check_evaluations()}
+    assert {asset for asset, _ in checks} == {"marts/funnel_monthly"}
+    assert ("marts/funnel_monthly", "row_count_not_dropped") in checks
+    assert ("marts/funnel_monthly", "unique_key") in checks
+    with duckdb.connect(str(warehouse), read_only=True) as db:
+        streams = {
+            s
+            for (s,) in db.execute(
+                "select distinct stream from raw_meta.sync_runs where run_id like ?", [f"{result.run_id}:%"]
+            ).fetchall()
+        }
+    assert streams == {"hubspot.deals"}
