@@ -72,13 +72,22 @@ def part_of(part: int, whole: int) -> str:
 
 
 def signed_percent(value: float | None) -> str:
-    """+12% / -8% with a typographic minus (a relative difference already in percent)."""
-    return MISSING if _missing(value) else f"{value:+.0f}%".replace("-", "−")
+    """+12% / -8% with a typographic minus (a relative difference already in percent); 0% without a
+    sign where it rounds to zero (never "-0%")."""
+    return MISSING if _missing(value) else _signed(value, 0) + "%"
 
 
 def points(value: float | None) -> str:
-    """+4.0 pts / -2.5 pts with a typographic minus (a difference of percentages)."""
-    return MISSING if _missing(value) else f"{value:+.1f} pts".replace("-", "−")
+    """+4.0 pts / -2.5 pts with a typographic minus (a difference of percentages); 0.0 pts where it
+    rounds to zero."""
+    return MISSING if _missing(value) else _signed(value, 1) + " pts"
+
+
+def _signed(value: float, decimals: int) -> str:
+    rounded = round(value, decimals)
+    if rounded == 0:
+        return f"{0:.{decimals}f}"
+    return f"{rounded:+.{decimals}f}".replace("-", "−")
 
 
 def days(value: float | None) -> str:
