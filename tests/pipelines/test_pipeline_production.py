@@ -244,6 +244,13 @@ def test_postgres_holds_the_runs_materializations_check_evaluations_and_pool(sto
             ).fetchall()
         )
         assert checks == {run_id: len(outcome.checks) for run_id, outcome in runs.items()}
+        # the storage's password (an {env: …} in the file) is in none of them
+        password = storage.env["DAGSTER_PG_PASSWORD"]
+        for table, column in (("runs", "run_body"), ("event_logs", "event")):
+            leaks = db.execute(
+                f"select count(*) from {table} where {column}::text like %s", [f"%{password}%"]
+            ).fetchone()[0]
+            assert leaks == 0, table
 
 
 def stop_group(process: subprocess.Popen) -> None:
