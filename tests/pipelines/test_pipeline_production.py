@@ -201,24 +201,6 @@ def differing(got: dict[str, list[tuple]], expected: dict[str, list[tuple]]) -> 
 
 
 @pytest.mark.slow
-def test_a_sync_and_a_backfill_on_postgres_build_what_the_sync_builds_on_sqlite(on_sqlite, on_postgres):
-    expected = on_sqlite.synced
-    assert {"core.activities", "core.deals", "marts.rep_daily_activity"} <= set(expected)
-    assert all(expected[table] for table in ("core.activities", "core.deals", "marts.rep_daily_activity"))
-    # the sync on PostgreSQL storage builds the same figures as on SQLite ...
-    assert differing(on_postgres.synced, expected) == []
-    # ... and the backfill over days already loaded, one run over its own window, changes none of them
-    assert on_postgres.backfill.loaded_since() == date.fromisoformat(BACKFILL[0])
-    assert differing(warehouse_contents(on_postgres.warehouse), expected) == []
-    # the same assets materialized and the same checks evaluated, with the same results
-    for run in (on_postgres.sync, on_postgres.backfill):
-        assert run.metadata.keys() == on_sqlite.sync.metadata.keys()
-        assert sorted((c.asset, c.name, c.passed) for c in run.checks) == sorted(
-            (c.asset, c.name, c.passed) for c in on_sqlite.sync.checks
-        )
-
-
-@pytest.mark.slow
 def test_postgres_holds_the_runs_materializations_check_evaluations_and_pool(storage, on_postgres, tmp_path):
     runs = {on_postgres.sync.run_id: on_postgres.sync, on_postgres.backfill.run_id: on_postgres.backfill}
     # A second instance from the same file (another process would do the same) finds everything.
@@ -264,6 +246,24 @@ def test_postgres_holds_the_runs_materializations_check_evaluations_and_pool(sto
                 f"select count(*) from {table} where {column}::text like %s", [f"%{password}%"]
             ).fetchone()[0]
             assert leaks == 0, table
+
+
+@pytest.mark.slow
+def test_a_sync_and_a_backfill_on_postgres_build_what_the_sync_builds_on_sqlite(on_sqlite, on_postgres):
+    expected = on_sqlite.synced
+    assert {"core.activities", "core.deals", "marts.rep_daily_activity"} <= set(expected)
+    assert all(expected[table] for table in ("core.activities", "core.deals", "marts.rep_daily_activity"))
+    # the sync on PostgreSQL storage builds the same figures as on SQLite ...
+    assert differing(on_postgres.synced, expected) == []
+    # ... and the backfill over days already loaded, one run over its own window, changes none of them
+    assert on_postgres.backfill.loaded_since() == date.fromisoformat(BACKFILL[0])
+    assert differing(warehouse_contents(on_postgres.warehouse), expected) == []
+    # the same assets materialized and the same checks evaluated, with the same results
+    for run in (on_postgres.sync, on_postgres.backfill):
+        assert run.metadata.keys() == on_sqlite.sync.metadata.keys()
+        assert sorted((c.asset, c.name, c.passed) for c in run.checks) == sorted(
+            (c.asset, c.name, c.passed) for c in on_sqlite.sync.checks
+        )
 
 
 def stop_group(process: subprocess.Popen) -> None:
