@@ -2,7 +2,7 @@
 instance in DAGSTER_HOME) against the same steps called directly (bench/direct_sync.py), on the same
 small sandbox org, each into a fresh warehouse.
 
-    .venv/bin/python bench/dagster_overhead.py [--activities 4000] [--repeats 3]
+    .venv/bin/python bench/dagster_overhead.py [--activities 4000] [--repeats 3] [--postgres]
 
 Both are measured from outside as whole processes, so interpreter start and imports are included on
 both sides (Dagster's imports are part of what `barometer sync` costs). One warm-up run of each is
@@ -11,17 +11,22 @@ alternate, medians of `repeats`. A third variant runs the same Dagster run with 
 (bench/dagster_ephemeral.py), which separates the SQLite storage's share. The Dagster run does steps
 the direct path does not (checks, and whatever other assets the definitions hold); their durations,
 read from the run's event log, are subtracted as work rather than overhead (generously: a step's
-duration includes Dagster's own per-step cost). Prints a table and one JSON line.
+duration includes Dagster's own per-step cost). With --postgres, a fourth variant runs `barometer sync`
+on the production instance config (docs/deploy/dagster.postgres.yaml) against a throwaway local
+PostgreSQL server. Prints a table and one JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
+import secrets
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,6 +48,7 @@ from harness import (
 
 BAROMETER = Path(sys.executable).with_name("barometer")
 RUN_SECONDS = re.compile(r" in ([0-9.]+)s \(Dagster run ")
+POSTGRES_CONFIG = ROOT / "docs" / "deploy" / "dagster.postgres.yaml"
 PARTITION_DAYS = 7  # BAROMETER_START_DATE this many days back (a sync's cost no longer depends on it)
 
 
@@ -127,6 +133,27 @@ def step_breakdown(home: Path) -> list[dict[str, Any]]:
     return runs
 
 
+@contextlib.contextmanager
+def postgres_storage() -> Iterator[dict[str, str]]:
+    """A throwaway PostgreSQL server (the tests' tests/pipelines/postgres_server.py) with a database
+    and a login for Dagster, as an operator would set up: the DAGSTER_PG_* variables for it."""
+    sys.path.insert(0, str(ROOT / "tests" / "pipelines"))
+    from postgres_server import postgres_server
+
+    with postgres_server() as server:
+        password = secrets.token_urlsafe(16)
+        with server.connect() as admin:
+            admin.execute(f"create role dagster login password '{password}'")
+            admin.execute("create database dagster owner dagster")
+        yield {
+            "DAGSTER_PG_HOST": server.host,
+            "DAGSTER_PG_PORT": str(server.port),
+            "DAGSTER_PG_DB": "dagster",
+            "DAGSTER_PG_USERNAME": "dagster",
+            "DAGSTER_PG_PASSWORD": password,
+        }
+
+
 def dagster_home(workdir: Path) -> Path:
     """`workdir/dagster_home` with the repository's dagster.yaml, and the sandbox's reporting
     configuration beside it: what `environment` points the CLI at."""
@@ -139,8 +166,14 @@ def dagster_home(workdir: Path) -> Path:
     return home
 
 
-def overhead(box: SandboxProcess, workdir: Path, *, repeats: int) -> dict[str, Any]:
+def overhead(
+    box: SandboxProcess, workdir: Path, *, repeats: int, postgres: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     home = dagster_home(workdir)
+    if postgres is not None:  # the production instance: docs/deploy/dagster.postgres.yaml
+        postgres_home = workdir / "postgres_home"
+        postgres_home.mkdir()
+        shutil.copy(POSTGRES_CONFIG, postgres_home / "dagster.yaml")
 
     def cli(n: int) -> dict[str, Any]:
         warehouse = workdir / f"cli-{n}.duckdb"
@@ -148,6 +181,17 @@ def overhead(box: SandboxProcess, workdir: Path, *, repeats: int) -> dict[str, A
         found = RUN_SECONDS.search(done.stdout)
         if found is None or ", 0 failed" not in done.stdout:
             raise RuntimeError(f"barometer sync did not report a clean run:\n{done.stdout}")
+        warehouse.unlink()
+        return {"wall_seconds": round(done.wall_seconds, 3), "inside_seconds": float(found.group(1))}
+
+    def cli_postgres(n: int) -> dict[str, Any]:
+        warehouse = workdir / f"cli-postgres-{n}.duckdb"
+        env = environment(box, workdir, warehouse) | dict(postgres or {})
+        env["DAGSTER_HOME"] = str(postgres_home)
+        done = run_process([str(BAROMETER), "sync"], env=env)
+        found = RUN_SECONDS.search(done.stdout)
+        if found is None or ", 0 failed" not in done.stdout:
+            raise RuntimeError(f"barometer sync on PostgreSQL did not report a clean run:\n{done.stdout}")
         warehouse.unlink()
         return {"wall_seconds": round(done.wall_seconds, 3), "inside_seconds": float(found.group(1))}
 
@@ -164,8 +208,12 @@ def overhead(box: SandboxProcess, workdir: Path, *, repeats: int) -> dict[str, A
         warehouse.unlink()
         return {"wall_seconds": run["wall_seconds"], "inside_seconds": run["seconds"]}
 
-    warm_up = {"cli": cli(-1), "direct": direct(-1), "ephemeral": ephemeral(-1)}
-    cli_runs, direct_runs, ephemeral_runs = alternate(repeats, cli, direct, ephemeral)
+    variants = {"cli": cli, "direct": direct, "ephemeral": ephemeral}
+    if postgres is not None:
+        variants["cli_postgres"] = cli_postgres
+    warm_up = {name: run(-1) for name, run in variants.items()}
+    runs = dict(zip(variants, alternate(repeats, *variants.values()), strict=True))
+    cli_runs, direct_runs, ephemeral_runs = runs["cli"], runs["direct"], runs["ephemeral"]
     for run, steps in zip(cli_runs, step_breakdown(home)[1:], strict=True):  # [0]: the warm-up
         run |= steps
     checks = checks_seconds(workdir / f"direct-{repeats - 1}.duckdb")
@@ -173,12 +221,21 @@ def overhead(box: SandboxProcess, workdir: Path, *, repeats: int) -> dict[str, A
     direct_wall = median(r["wall_seconds"] for r in direct_runs)
     difference = cli_wall - direct_wall
     extra = median(r["extra_steps_seconds"] for r in cli_runs)
+    postgres_result: dict[str, Any] = {}
+    if postgres is not None:
+        postgres_wall = median(r["wall_seconds"] for r in runs["cli_postgres"])
+        postgres_result = {
+            "cli_postgres": runs["cli_postgres"],
+            "cli_postgres_wall_seconds": postgres_wall,
+            "overhead_postgres_net_seconds": round(postgres_wall - direct_wall - extra, 3),
+        }
     return {
         "activities": box.call("summary"),
         "warm_up": warm_up,
         "cli": cli_runs,
         "direct": direct_runs,
         "ephemeral": ephemeral_runs,
+        **postgres_result,
         "cli_wall_seconds": cli_wall,
         "direct_wall_seconds": direct_wall,
         "ephemeral_wall_seconds": median(r["wall_seconds"] for r in ephemeral_runs),
@@ -198,8 +255,8 @@ def overhead(box: SandboxProcess, workdir: Path, *, repeats: int) -> dict[str, A
 def print_report(result: dict[str, Any]) -> None:
     rows = [
         {"run": f"{name} #{n + 1}", "wall s (process)": r["wall_seconds"], "inside s": r["inside_seconds"]}
-        for name in ("cli", "direct", "ephemeral")
-        for n, r in enumerate(result[name])
+        for name in ("cli", "direct", "ephemeral", "cli_postgres")
+        for n, r in enumerate(result.get(name, []))
     ]
     print_table(
         f"barometer sync vs the same steps called directly: {result['overhead_seconds']} s more, "
@@ -214,12 +271,21 @@ def main() -> None:
     parser.add_argument("--activities", type=int, default=4_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="one run each after the warm-up")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="also `barometer sync` on PostgreSQL storage (docs/deploy/dagster.postgres.yaml, a "
+        "throwaway local server; needs the PostgreSQL server binaries)",
+    )
     args = parser.parse_args()
     with (
         SandboxProcess(OrgSize(args.activities, days=90)) as box,
         tempfile.TemporaryDirectory(prefix="barometer-bench-") as tmp,
+        contextlib.ExitStack() as stack,
     ):
-        result = {"machine": machine()} | overhead(box, Path(tmp), repeats=1 if args.quick else args.repeats)
+        postgres = stack.enter_context(postgres_storage()) if args.postgres else None
+        repeats = 1 if args.quick else args.repeats
+        result = {"machine": machine()} | overhead(box, Path(tmp), repeats=repeats, postgres=postgres)
     print_report(result)
     emit(result)
 
