@@ -90,7 +90,7 @@ def checks_seconds(warehouse: Path) -> dict[str, Any]:
 
 
 # Steps of the Dagster run that the direct path also does (extraction, config, SQL models).
-EQUIVALENT_STEPS = re.compile(r"^(extract_|reporting_config$|build_)")
+EQUIVALENT_STEPS = re.compile(r"^(extract_|build_)")
 
 
 def step_breakdown(home: Path) -> list[dict[str, Any]]:

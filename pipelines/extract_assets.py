@@ -42,10 +42,6 @@ class CatalogStream:
     source: str  # "salesforce" or "hubspot"
     specs: tuple[StreamSpec, ...]  # specs[0] is the stream's own table
 
-    @property
-    def op_name(self) -> str:
-        return "extract_" + self.name.replace(".", "_")
-
 
 def stream_catalog() -> tuple[CatalogStream, ...]:
     """Every stream of both connectors as they declare it: no client, no credentials, no request."""
