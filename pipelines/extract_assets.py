@@ -58,8 +58,8 @@ def landing_table_key(spec: StreamSpec) -> dg.AssetKey:
 
 def extract_assets(settings: PipelineSettings) -> list[dg.AssetsDefinition]:
     streams = stream_catalog()
-    sources = dict.fromkeys(stream.source for stream in streams)
-    return [extract_asset(source, [s for s in streams if s.source == source], settings) for source in sources]
+    crms = dict.fromkeys(stream.source for stream in streams)
+    return [extract_asset(crm, [s for s in streams if s.source == crm], settings) for crm in crms]
 
 
 def extract_asset(

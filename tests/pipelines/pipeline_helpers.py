@@ -14,7 +14,10 @@ import dagster as dg
 import duckdb
 import pytest
 
+from pipelines.definitions import build_definitions
 from pipelines.demo import CLEARED_PREFIXES, SANDBOX_VARIABLES, sandbox_reporting_toml
+from pipelines.resources import ReportingResource, WarehouseResource
+from pipelines.settings import PipelineSettings
 from sandbox.sandbox import Sandbox
 
 # raw table → sandbox query giving (id, modification time, is_deleted) the way the connectors land them
@@ -59,6 +62,17 @@ def sandbox_environment(box: Sandbox, **extra: str) -> Iterator[None]:
         for name, value in sandbox_variables(box, **extra).items():
             patch.setenv(name, value)
         yield
+
+
+def definitions_on(settings: PipelineSettings, warehouse, reporting_file) -> dg.Definitions:
+    """The definitions as `dagster dev` builds them, on `warehouse` with the reporting config file."""
+    return build_definitions(
+        settings,
+        resources={
+            "warehouse": WarehouseResource(location=str(warehouse)),
+            "reporting": ReportingResource(config_file=str(reporting_file)),
+        },
+    )
 
 
 def _naive(value: datetime) -> datetime:

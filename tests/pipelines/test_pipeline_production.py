@@ -40,12 +40,11 @@ from dagster._core.workspace.load_target import PyProjectFileTarget
 from dagster_docker import DockerRunLauncher
 from dagster_k8s import K8sRunLauncher
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
-from pipeline_helpers import sandbox_environment, sandbox_variables
+from pipeline_helpers import definitions_on, sandbox_environment, sandbox_variables
 from postgres_server import PostgresServer, postgres_server
 
 from pipelines.definitions import build_definitions
 from pipelines.jobs import SYNC_JOB
-from pipelines.resources import ReportingResource, WarehouseResource
 from pipelines.runs import PROJECT_INSTANCE_CONFIG, RunOutcome, catch_up, run_job
 from pipelines.schedules import SCHEDULE_NAME
 from pipelines.settings import PipelineSettings, settings_from_env
@@ -137,13 +136,7 @@ def box() -> Iterator[Sandbox]:
 def sync(box, reporting_file, instance: dg.DagsterInstance, warehouse: Path, *, backfill: bool) -> Synced:
     """`barometer sync`, then (`backfill`) `barometer backfill` over BACKFILL, recorded in `instance`."""
     with sandbox_environment(box):
-        defs = build_definitions(
-            SETTINGS,
-            resources={
-                "warehouse": WarehouseResource(location=str(warehouse)),
-                "reporting": ReportingResource(config_file=str(reporting_file)),
-            },
-        )
+        defs = definitions_on(SETTINGS, warehouse, reporting_file)
         synced = catch_up(defs, instance=instance)
         assert synced.success, synced.failures
         figures = warehouse_contents(warehouse)

@@ -8,10 +8,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from pipeline_helpers import LogCollector, leaked, prospect_personal_data, sandbox_environment
+from pipeline_helpers import LogCollector, definitions_on, leaked, prospect_personal_data, sandbox_environment
 
-from pipelines.definitions import build_definitions
-from pipelines.resources import ReportingResource, WarehouseResource
 from pipelines.runs import catch_up
 from pipelines.settings import PipelineSettings
 from sandbox.org.config import OrgConfig
@@ -37,13 +35,7 @@ def personal_data(box) -> set[str]:
 def synced(box, reporting_file, instance, tmp_path_factory):
     warehouse = tmp_path_factory.mktemp("pii") / "warehouse.duckdb"
     with sandbox_environment(box), LogCollector() as logs:
-        defs = build_definitions(
-            SETTINGS,
-            resources={
-                "warehouse": WarehouseResource(location=str(warehouse)),
-                "reporting": ReportingResource(config_file=str(reporting_file)),
-            },
-        )
+        defs = definitions_on(SETTINGS, warehouse, reporting_file)
         outcome = catch_up(defs, instance=instance)
     assert outcome.success, outcome.failures
     return warehouse, logs.text()
