@@ -375,6 +375,48 @@ def alternate(runs: int, *steps: Callable[[int], Any]) -> list[list[Any]]:
     return results
 
 
+class OtherCpu:
+    """How much of the machine's CPU went to work other than this process while it measured (`with
+    OtherCpu() as other: ...`, then `other.result()`): a figure taken while another job shared the
+    cores is slower than the code is, and a ratio of two such figures moves as well. Read from
+    /proc/stat (every process, and time the hypervisor gave to other machines: steal) less this
+    process's own CPU time; a child process counts as other work until it is waited for."""
+
+    def __enter__(self) -> OtherCpu:
+        self._start = (time.perf_counter(), _machine_busy_seconds(), _own_cpu_seconds())
+        self._end = self._start
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._end = (time.perf_counter(), _machine_busy_seconds(), _own_cpu_seconds())
+
+    def result(self) -> dict[str, float]:
+        """`other_cpu_percent`: the other work's CPU time in percent of all cores over the measurement
+        (0 on a quiet machine); `steal_percent`: the part of it taken by other virtual machines."""
+        (wall0, (busy0, steal0), own0), (wall1, (busy1, steal1), own1) = self._start, self._end
+        capacity = max(wall1 - wall0, 1e-9) * (os.cpu_count() or 1)
+        other = max(0.0, (busy1 - busy0) - (own1 - own0))
+        return {
+            "other_cpu_percent": round(100 * other / capacity, 1),
+            "steal_percent": round(100 * (steal1 - steal0) / capacity, 1),
+        }
+
+
+def _machine_busy_seconds() -> tuple[float, float]:
+    """All CPUs' busy time since boot (user, nice, system, irq, softirq, steal) and its steal part, in
+    seconds."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = [int(v) for v in stat.readline().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq + steal) / ticks, steal / ticks
+
+
+def _own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def machine() -> dict[str, Any]:
     """Date, cores, memory, load and versions: what a figure needs to be read against."""
     import duckdb

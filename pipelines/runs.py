@@ -20,6 +20,7 @@ import dagster as dg
 from sqlalchemy.engine import make_url
 
 from models.engine import PROJECT_ROOT, warehouse_url
+from pipelines.dagster_storage import InstanceRef, with_held_connections
 from pipelines.jobs import SYNC_JOB
 from pipelines.locks import abandoned, hold
 from pipelines.resources import CRM_RESOURCES
@@ -29,6 +30,7 @@ Progress = Callable[[str], None]
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # progress replaces the log
 DAGSTER_HOME_VAR = "DAGSTER_HOME"
 DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
+POOL_OVERFLOW = 4  # connections beyond the one held, for the moments a run's threads query at once
 INSTANCE_CONFIG = "dagster.yaml"
 PROJECT_INSTANCE_CONFIG = PROJECT_ROOT / INSTANCE_CONFIG
 RUN_LOCK_TAG = "barometer/run_lock"  # the lock file held by the process executing the run
@@ -207,17 +209,23 @@ def cli_instance(*, progress: Progress | None = None) -> Iterator[dg.DagsterInst
         _link_instance_config(DEFAULT_DAGSTER_HOME)
         os.environ[DAGSTER_HOME_VAR] = str(DEFAULT_DAGSTER_HOME)
     home = Path(os.environ[DAGSTER_HOME_VAR]).expanduser()
-    if not home.is_dir() or (home / INSTANCE_CONFIG).exists() or not PROJECT_INSTANCE_CONFIG.exists():
-        with dg.DagsterInstance.get() as instance:
-            yield instance
-        return
-    if progress is not None:
-        progress(
-            f"{DAGSTER_HOME_VAR} {home} has no {INSTANCE_CONFIG}: using the project's settings "
-            f"({PROJECT_INSTANCE_CONFIG}); copy that file there so `dagster dev` uses them too"
-        )
-    # An absolute file name: Dagster reads it instead of DAGSTER_HOME/dagster.yaml, storage stays in home.
-    with dg.DagsterInstance.from_config(str(home), config_filename=str(PROJECT_INSTANCE_CONFIG)) as instance:
+    if not home.is_absolute() or not home.is_dir():
+        dg.DagsterInstance.get()  # raises Dagster's own message: what DAGSTER_HOME must be
+    config = INSTANCE_CONFIG
+    if not (home / INSTANCE_CONFIG).exists() and PROJECT_INSTANCE_CONFIG.exists():
+        if progress is not None:
+            progress(
+                f"{DAGSTER_HOME_VAR} {home} has no {INSTANCE_CONFIG}: using the project's settings "
+                f"({PROJECT_INSTANCE_CONFIG}); copy that file there so `dagster dev` uses them too"
+            )
+        config = str(PROJECT_INSTANCE_CONFIG)  # absolute: read instead of home's, storage stays in home
+    # Dagster's local SQLite storage with its connections held for the run (pipelines.dagster_storage)
+    ref = with_held_connections(InstanceRef.from_dir(str(home), config_filename=config))
+    with dg.DagsterInstance.from_ref(ref) as instance:
+        # PostgreSQL storage (dagster-postgres) opens a connection per call unless told, as Dagster's
+        # webserver tells it, to hold a pool: 23 ms an event otherwise. No statement timeout (0): a run
+        # waits for its storage. The SQLite storage ignores it.
+        instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=POOL_OVERFLOW)
         yield instance
 
 

@@ -42,10 +42,12 @@ from dagster_k8s import K8sRunLauncher
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage, PostgresScheduleStorage
 from pipeline_helpers import definitions_on, sandbox_environment, sandbox_variables
 from postgres_server import PostgresServer, postgres_server
+from sqlalchemy.pool import QueuePool
 
+from pipelines.dagster_storage import HeldConnectionsEventLogStorage
 from pipelines.definitions import build_definitions
 from pipelines.jobs import SYNC_JOB
-from pipelines.runs import PROJECT_INSTANCE_CONFIG, RunOutcome, catch_up, run_job
+from pipelines.runs import PROJECT_INSTANCE_CONFIG, RunOutcome, catch_up, cli_instance, run_job
 from pipelines.schedules import SCHEDULE_NAME
 from pipelines.settings import PipelineSettings, settings_from_env
 from pipelines.windows import CATCH_UP, WINDOW_TAG, day_range, previous_day
@@ -119,11 +121,10 @@ def environment(variables: Mapping[str, str]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def postgres_instance(storage: Storage, home: Path) -> Iterator[dg.DagsterInstance]:
-    """The instance docs/deploy/dagster.postgres.yaml describes, loaded as `barometer` loads one."""
-    with (
-        environment(storage.env),
-        dg.DagsterInstance.from_config(str(home), config_filename=str(POSTGRES_CONFIG)) as instance,
-    ):
+    """The instance docs/deploy/dagster.postgres.yaml describes in DAGSTER_HOME `home`, loaded as
+    `barometer` loads one (pipelines.runs.cli_instance: its connections pooled for the run)."""
+    shutil.copy(POSTGRES_CONFIG, home / "dagster.yaml")
+    with environment(storage.env | {"DAGSTER_HOME": str(home)}), cli_instance() as instance:
         yield instance
 
 
@@ -152,8 +153,9 @@ def sync(box, reporting_file, instance: dg.DagsterInstance, warehouse: Path, *, 
 def on_sqlite(box, reporting_file, tmp_path_factory) -> Synced:
     """The reference: the sync on the repository's dagster.yaml (SQLite under DAGSTER_HOME)."""
     home = tmp_path_factory.mktemp("sqlite_home")
-    with dg.DagsterInstance.from_config(str(home), config_filename=str(PROJECT_INSTANCE_CONFIG)) as instance:
-        assert not isinstance(instance.run_storage, PostgresRunStorage)
+    shutil.copy(PROJECT_INSTANCE_CONFIG, home / "dagster.yaml")
+    with environment({"DAGSTER_HOME": str(home)}), cli_instance() as instance:
+        assert isinstance(instance.event_log_storage, HeldConnectionsEventLogStorage)
         return sync(box, reporting_file, instance, home / "warehouse.duckdb", backfill=False)
 
 
@@ -202,6 +204,8 @@ def test_postgres_holds_the_runs_materializations_check_evaluations_and_pool(sto
         assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
         assert isinstance(instance.schedule_storage, PostgresScheduleStorage)
         assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
+        # `barometer` holds a pool of connections for the run, not one per storage call (NullPool)
+        assert isinstance(instance.event_log_storage._engine.pool, QueuePool)
         for run_id, outcome in runs.items():
             run = instance.get_run_by_id(run_id)
             assert run.status == dg.DagsterRunStatus.SUCCESS

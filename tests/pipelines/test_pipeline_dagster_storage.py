@@ -1,0 +1,145 @@
+"""pipelines.dagster_storage: Dagster's SQLite storage with its connections held, as `barometer` runs
+use it. Real Dagster runs on real SQLite files: what they write is what Dagster's own storage reads,
+with a few connections instead of one per storage call, a bounded number of files held open, and
+other storages left as configured."""
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import sqlalchemy as sa
+from dagster._core.instance.ref import InstanceRef
+
+from pipelines.dagster_storage import (
+    OPEN_SHARDS,
+    HeldConnectionsEventLogStorage,
+    HeldConnectionsSqliteStorage,
+    with_held_connections,
+)
+
+ASSETS = 5
+
+
+def numbered_assets() -> list[dg.AssetsDefinition]:
+    """ASSETS assets, each with one check: a run of them writes about 40 events."""
+
+    def make(n: int) -> dg.AssetsDefinition:
+        @dg.asset(name=f"table_{n}", check_specs=[dg.AssetCheckSpec("has_rows", asset=f"table_{n}")])
+        def table():
+            yield dg.MaterializeResult(metadata={"dagster/row_count": n + 1})
+            yield dg.AssetCheckResult(passed=True, metadata={"rows": n + 1})
+
+        return table
+
+    return [make(n) for n in range(ASSETS)]
+
+
+def held_instance(home: Path) -> dg.DagsterInstance:
+    return dg.DagsterInstance.from_ref(with_held_connections(InstanceRef.from_dir(str(home))))
+
+
+class EventLogConnects:
+    """Counts new SQLite connections to the event log's files (history/runs/*.db: a run's events, the
+    index) while it is open; the run storage (history/runs.db) is Dagster's own, one connection a call."""
+
+    def __init__(self, home: Path):
+        self.folder = home / "history" / "runs"
+
+    def __enter__(self):
+        self.count = 0
+        sa.event.listen(sa.engine.Engine, "connect", self._on_connect)
+        return self
+
+    def __exit__(self, *_exc):
+        sa.event.remove(sa.engine.Engine, "connect", self._on_connect)
+
+    def _on_connect(self, dbapi_connection, _record) -> None:
+        if not type(dbapi_connection).__module__.startswith("sqlite3"):
+            return  # DuckDB's
+        [(_seq, _name, path)] = dbapi_connection.execute("pragma database_list").fetchall()
+        if Path(path).parent == self.folder:
+            self.count += 1
+
+
+def test_runs_on_held_connections_are_what_dagsters_own_storage_reads(tmp_path):
+    with held_instance(tmp_path) as instance:
+        assert isinstance(instance.event_log_storage, HeldConnectionsEventLogStorage)
+        assert instance.event_log_storage.has_table("asset_check_executions")
+        with EventLogConnects(tmp_path) as connects:
+            result = dg.materialize(numbered_assets(), instance=instance)
+        assert result.success
+        events = instance.get_records_for_run(result.run_id, limit=1_000).records
+        assert len(events) > 30
+        # a handful of connections for the whole run; Dagster's storage opens one per call (>= events)
+        assert 0 < connects.count <= 6, connects.count
+        assert set(instance.event_log_storage.open_shards()) >= {result.run_id, "index"}
+
+    # Dagster's own storage, on the same folder, reads everything the run wrote
+    with dg.DagsterInstance.from_config(str(tmp_path)) as stock:
+        assert type(stock.event_log_storage).__name__ == "SqliteEventLogStorage"
+        assert stock.get_run_by_id(result.run_id).status == dg.DagsterRunStatus.SUCCESS
+        assert len(stock.get_records_for_run(result.run_id, limit=1_000).records) == len(events)
+        for n in range(ASSETS):
+            key = dg.AssetKey(f"table_{n}")
+            [record] = stock.fetch_materializations(key, limit=5).records
+            assert record.asset_materialization.metadata["dagster/row_count"].value == n + 1
+            check = stock.event_log_storage.get_asset_check_execution_history(
+                dg.AssetCheckKey(key, "has_rows"), limit=5
+            )
+            assert [execution.status.value for execution in check] == ["SUCCEEDED"]
+
+
+def test_commits_do_not_wait_for_the_disk_in_wal_mode(tmp_path):
+    with held_instance(tmp_path) as instance:
+        result = dg.materialize(numbered_assets()[:1], instance=instance)
+        storage = instance.event_log_storage
+        with storage.run_connection(result.run_id) as conn:
+            assert conn.exec_driver_sql("pragma journal_mode").scalar_one() == "wal"
+            assert conn.exec_driver_sql("pragma synchronous").scalar_one() == 1  # NORMAL
+
+
+def test_at_most_open_shards_are_held_and_the_oldest_are_closed(tmp_path):
+    with held_instance(tmp_path) as instance:
+        runs = [
+            dg.materialize(numbered_assets()[:1], instance=instance).run_id for _ in range(OPEN_SHARDS + 2)
+        ]
+        held = instance.event_log_storage.open_shards()
+        assert len(held) == OPEN_SHARDS
+        assert runs[-1] in held
+        assert runs[0] not in held
+        # a run whose connection was closed is read again on a new one
+        assert instance.get_run_by_id(runs[0]).status == dg.DagsterRunStatus.SUCCESS
+        assert instance.get_records_for_run(runs[0], limit=100).records
+
+
+def test_an_instance_reads_the_runs_of_another_that_holds_its_connections(tmp_path):
+    with held_instance(tmp_path) as writer, dg.DagsterInstance.from_config(str(tmp_path)) as reader:
+        first = dg.materialize(numbered_assets(), instance=writer)
+        assert reader.get_run_by_id(first.run_id).status == dg.DagsterRunStatus.SUCCESS
+        second = dg.materialize(numbered_assets(), instance=reader)  # Dagster's storage writes too
+        assert writer.get_run_by_id(second.run_id).status == dg.DagsterRunStatus.SUCCESS
+        latest = writer.get_latest_materialization_events([dg.AssetKey("table_0")])
+        assert latest[dg.AssetKey("table_0")].run_id == second.run_id
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "storage:\n  postgres:\n    postgres_url: postgresql+psycopg2://u:p@127.0.0.1:1/d\n",
+        "event_log_storage:\n  module: dagster._core.storage.event_log\n  class: SqliteEventLogStorage\n"
+        "  config:\n    base_dir: {base}\n",
+    ],
+    ids=["postgres", "a storage set key by key"],
+)
+def test_any_other_storage_is_left_as_configured(tmp_path, config):
+    (tmp_path / "dagster.yaml").write_text(config.format(base=tmp_path / "events"), encoding="utf-8")
+    ref = InstanceRef.from_dir(str(tmp_path))
+    assert with_held_connections(ref) == ref
+
+
+def test_the_default_storage_becomes_the_held_one_on_the_same_folder(tmp_path):
+    ref = InstanceRef.from_dir(str(tmp_path))
+    held = with_held_connections(ref)
+    assert held.storage_data.class_name == HeldConnectionsSqliteStorage.__name__
+    assert held.storage_data.config_yaml == ref.storage_data.config_yaml
+    assert held._replace(storage_data=ref.storage_data) == ref  # nothing else changes
