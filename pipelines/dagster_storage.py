@@ -2,8 +2,9 @@
 executes in its own process (pipelines.runs.cli_instance).
 
 Dagster's SQLite event log opens a new engine and connection for every storage call and closes it
-after, and commits with a full sync: about 5 ms an event, 3 of the 4 seconds Dagster's storage added
-to a daily run of 641 events (docs/benchmarks.md, "Dagster's fixed overhead"). Here the files and
+after, and commits with a full sync: about 6 ms an event, 4 s of a daily run's 641 events against an
+in-memory instance; with the connections held, nothing measurable (docs/benchmarks.md, "Dagster's
+fixed overhead"). Here the files and
 tables are Dagster's own (the UI, the daemon and `dagster dev` read them as before); only the
 connections differ:
 - each shard (a run's database, and the index) keeps one engine with a small pool, the latest
@@ -120,6 +121,12 @@ class HeldConnectionsSqliteStorage(DagsterSqliteStorage):
     @classmethod
     def from_config_value(cls, inst_data, config_value) -> HeldConnectionsSqliteStorage:
         return cls.from_local(inst_data=inst_data, **config_value)
+
+
+def held_instance_ref(home: str, config_filename: str) -> InstanceRef:
+    """The instance Dagster would load from `home` with `config_filename` (a name in `home`, or an
+    absolute path), its default SQLite storage holding its connections (with_held_connections)."""
+    return with_held_connections(InstanceRef.from_dir(home, config_filename=config_filename))
 
 
 def with_held_connections(ref: InstanceRef) -> InstanceRef:

@@ -20,7 +20,7 @@ import dagster as dg
 from sqlalchemy.engine import make_url
 
 from models.engine import PROJECT_ROOT, warehouse_url
-from pipelines.dagster_storage import InstanceRef, with_held_connections
+from pipelines.dagster_storage import held_instance_ref
 from pipelines.jobs import SYNC_JOB
 from pipelines.locks import abandoned, hold
 from pipelines.resources import CRM_RESOURCES
@@ -203,7 +203,9 @@ def cli_instance(*, progress: Progress | None = None) -> Iterator[dg.DagsterInst
     """The Dagster instance under DAGSTER_HOME, or under the project's .dagster_home (set up with the
     repository's dagster.yaml) when DAGSTER_HOME is unset, so `dagster dev` shows the same runs. A
     DAGSTER_HOME without a dagster.yaml of its own gets the repository's settings (run queue limits,
-    the warehouse pool), storage still under DAGSTER_HOME, and one line saying what to copy there."""
+    the warehouse pool), storage still under DAGSTER_HOME, and one line saying what to copy there.
+    The storage holds its connections for the run (SQLite: pipelines.dagster_storage; PostgreSQL: a
+    pool), which a run's 641 events would otherwise open one by one."""
     if not os.environ.get(DAGSTER_HOME_VAR):
         DEFAULT_DAGSTER_HOME.mkdir(parents=True, exist_ok=True)
         _link_instance_config(DEFAULT_DAGSTER_HOME)
@@ -220,8 +222,7 @@ def cli_instance(*, progress: Progress | None = None) -> Iterator[dg.DagsterInst
             )
         config = str(PROJECT_INSTANCE_CONFIG)  # absolute: read instead of home's, storage stays in home
     # Dagster's local SQLite storage with its connections held for the run (pipelines.dagster_storage)
-    ref = with_held_connections(InstanceRef.from_dir(str(home), config_filename=config))
-    with dg.DagsterInstance.from_ref(ref) as instance:
+    with dg.DagsterInstance.from_ref(held_instance_ref(str(home), config)) as instance:
         # PostgreSQL storage (dagster-postgres) opens a connection per call unless told, as Dagster's
         # webserver tells it, to hold a pool: 23 ms an event otherwise. No statement timeout (0): a run
         # waits for its storage. The SQLite storage ignores it.

@@ -215,11 +215,13 @@ def test_sync_does_not_import_the_sandbox(box, tmp_path):
 def test_a_dagster_home_without_dagster_yaml_gets_the_projects_settings_and_one_line(
     monkeypatch, tmp_path, caplog
 ):
+    from pipelines.dagster_storage import HeldConnectionsEventLogStorage
     from pipelines.runs import cli_instance
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
     lines = []
     with caplog.at_level(logging.WARNING), cli_instance(progress=lines.append) as instance:
+        assert isinstance(instance.event_log_storage, HeldConnectionsEventLogStorage)
         limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
         pool_limit = instance.get_concurrency_config().pool_config.default_pool_limit
     assert {limit["key"] for limit in limits} == {"barometer/crm-salesforce", "barometer/crm-hubspot"}

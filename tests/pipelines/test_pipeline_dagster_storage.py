@@ -14,6 +14,7 @@ from pipelines.dagster_storage import (
     OPEN_SHARDS,
     HeldConnectionsEventLogStorage,
     HeldConnectionsSqliteStorage,
+    held_instance_ref,
     with_held_connections,
 )
 
@@ -35,7 +36,7 @@ def numbered_assets() -> list[dg.AssetsDefinition]:
 
 
 def held_instance(home: Path) -> dg.DagsterInstance:
-    return dg.DagsterInstance.from_ref(with_held_connections(InstanceRef.from_dir(str(home))))
+    return dg.DagsterInstance.from_ref(held_instance_ref(str(home), "dagster.yaml"))
 
 
 class EventLogConnects:
