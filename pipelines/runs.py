@@ -20,7 +20,7 @@ import dagster as dg
 from sqlalchemy.engine import make_url
 
 from models.engine import PROJECT_ROOT, warehouse_url
-from pipelines.dagster_storage import held_instance_ref
+from pipelines.dagster_storage import held_instance_ref, pool_connections
 from pipelines.jobs import SYNC_JOB
 from pipelines.locks import abandoned, hold
 from pipelines.resources import CRM_RESOURCES
@@ -30,7 +30,6 @@ Progress = Callable[[str], None]
 QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}  # progress replaces the log
 DAGSTER_HOME_VAR = "DAGSTER_HOME"
 DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
-POOL_OVERFLOW = 4  # connections beyond the one held, for the moments a run's threads query at once
 INSTANCE_CONFIG = "dagster.yaml"
 PROJECT_INSTANCE_CONFIG = PROJECT_ROOT / INSTANCE_CONFIG
 RUN_LOCK_TAG = "barometer/run_lock"  # the lock file held by the process executing the run
@@ -223,10 +222,8 @@ def cli_instance(*, progress: Progress | None = None) -> Iterator[dg.DagsterInst
         config = str(PROJECT_INSTANCE_CONFIG)  # absolute: read instead of home's, storage stays in home
     # Dagster's local SQLite storage with its connections held for the run (pipelines.dagster_storage)
     with dg.DagsterInstance.from_ref(held_instance_ref(str(home), config)) as instance:
-        # PostgreSQL storage (dagster-postgres) opens a connection per call unless told, as Dagster's
-        # webserver tells it, to hold a pool: 23 ms an event otherwise. No statement timeout (0): a run
-        # waits for its storage. The SQLite storage ignores it.
-        instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=POOL_OVERFLOW)
+        # a PostgreSQL storage too, however dagster.yaml names it (pipelines.dagster_postgres_storage)
+        pool_connections([instance.run_storage, instance.event_log_storage, instance.schedule_storage])
         yield instance
 
 
