@@ -416,7 +416,11 @@ class Scorecard:
 
     @property
     def rep_count(self) -> int:
-        return len({r.rep_id for r in self.reps} | {r.rep_id for r in self.rep_funnels})
+        """Every rep the page names: in the weeks, the funnel, where to coach (flagged or a practice to
+        share) or the monthly results. A rep with a won deal this month and no activity in the weeks
+        shown is still one of the page's reps."""
+        named = (self.reps, self.rep_funnels, self.coaching.flagged, self.coaching.fast, self.results.reps)
+        return len({rep.rep_id for section in named for rep in section})
 
 
 # -- building -----------------------------------------------------------------------------------------

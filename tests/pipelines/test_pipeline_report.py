@@ -874,6 +874,19 @@ def test_where_to_coach_lists_each_flag_against_its_threshold_with_a_next_step(t
     assert "Cy" not in str(rows)
 
 
+def test_the_header_counts_every_rep_the_page_names(tmp_path):
+    # Ada only in the weeks, Bo only flagged in where to coach, Cy only in the monthly results
+    _, html = controlled_page(
+        tmp_path,
+        weeks=[week(ADA, "2026-11-16", calls=4)],
+        coaching=[coaching_row(BO, "2026-10-01", "acbr", **EVERYTHING)],
+        months=[month(CY, "2026-11-01", won=1, revenue=5_000)],
+    )
+    assert "<span>Reps <b>3</b></span>" in html
+    for name in ("Ada", "Bo", "Cy"):
+        assert f">{name}<" in html or f">{name} " in html, name
+
+
 def test_where_to_coach_says_so_plainly_when_no_rep_is_flagged(tmp_path):
     _, html = controlled_page(
         tmp_path,
