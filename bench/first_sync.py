@@ -4,6 +4,13 @@ them, e-mails and tasks included: 1,000 calls and meetings, the sandbox's smalle
 the issue's org had ~500 calls, meetings and deals), with BAROMETER_START_DATE 1 day, 2 years and 10
 years back; and `barometer backfill` over the last year. Per case: the process's wall time, the run's
 time as the CLI prints it, the events Dagster wrote (by type) and the size of DAGSTER_HOME.
+
+    .venv/bin/python bench/first_sync.py [--activities 2000] [--repeats 3] [--cases sync_1_day,...]
+
+Goals: the 2-year sync at most 2x the one-day sync, the 10-year sync within 10 % of the 2-year one,
+every case's Dagster storage under 5 MB. The cases run in turn (same sandbox, same machine), `repeats`
+rounds of all of them, so a busy spell hits every case; the figures are each case's medians.
+Prints a table and one JSON line.
 """
 
 from __future__ import annotations

@@ -67,10 +67,6 @@ class HeldConnectionsEventLogStorage(SqliteEventLogStorage):
         self._tables_found: set[str] = set()
         super().__init__(base_dir, inst_data)
 
-    @classmethod
-    def from_config_value(cls, inst_data, config_value) -> HeldConnectionsEventLogStorage:
-        return cls(inst_data=inst_data, **config_value)
-
     @contextmanager
     def _connect(self, shard: str) -> Iterator[sa.Connection]:
         # As Dagster's: one call at a time per storage (its event watcher runs in another thread).
