@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from pipelines.collector import loading_for_one_run
 from pipelines.report.writer import DEFAULT_WEEKS, MAX_WEEKS
 
 if TYPE_CHECKING:  # the sandbox is imported only by the commands that serve it (`sandbox`, `demo`)
@@ -195,13 +196,13 @@ def sync() -> None:
     One Dagster run in which each stream loads from the end of its last successful window (today's
     changes so far included), against the instance in DAGSTER_HOME (default: .dagster_home in the
     project)."""
-    from pipelines.definitions import build_definitions
-    from pipelines.runs import catch_up, configured_crms
-    from pipelines.settings import settings_from_env
-
     with _failures_explained("barometer sync"):
-        settings = settings_from_env()
-        defs = build_definitions(settings)
+        with loading_for_one_run():
+            from pipelines.definitions import build_definitions
+            from pipelines.runs import catch_up, configured_crms
+            from pipelines.settings import settings_from_env
+
+            defs = build_definitions(settings_from_env())
         if not configured_crms(defs):
             from connectors import hubspot, salesforce
 
@@ -228,16 +229,17 @@ def sync() -> None:
 @click.option("--end", required=True, help="Last day, inclusive (ISO date).")
 def backfill(start: str, end: str) -> None:
     """Re-extract the days START … END (modification time) in one run, then rebuild the models."""
-    from pipelines.definitions import build_definitions
-    from pipelines.jobs import SYNC_JOB
-    from pipelines.runs import run_job
-    from pipelines.settings import settings_from_env
-    from pipelines.windows import day_range
-
     with _failures_explained("barometer backfill"):
-        settings = settings_from_env()
-        days = day_range(settings, start, end, now=datetime.now(UTC))
-        defs = build_definitions(settings)
+        with loading_for_one_run():
+            from pipelines.definitions import build_definitions
+            from pipelines.jobs import SYNC_JOB
+            from pipelines.runs import run_job
+            from pipelines.settings import settings_from_env
+            from pipelines.windows import day_range
+
+            settings = settings_from_env()
+            days = day_range(settings, start, end, now=datetime.now(UTC))
+            defs = build_definitions(settings)
 
         def action(instance) -> None:
             _progress(f"Backfilling {start} … {end} in one run…")
@@ -274,9 +276,8 @@ def demo(org: OrgConfig, replace: bool) -> None:
         f"~{org.activities:,} activities)…"
     )
     with Sandbox(SandboxConfig(org=org)) as box, sandbox_environment(box, warehouse) as config_file:
-        with _failures_explained("barometer demo"):
-            settings = settings_from_env()
-            defs = build_definitions(settings)
+        with _failures_explained("barometer demo"), loading_for_one_run():
+            defs = build_definitions(settings_from_env())
         with dg.DagsterInstance.ephemeral() as instance:
             outcome = catch_up(defs, instance=instance, progress=_progress)
         generated = (

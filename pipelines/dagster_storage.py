@@ -1,18 +1,20 @@
-"""Dagster's local SQLite storage with its event-log connections held open, for the runs `barometer`
-executes in its own process (pipelines.runs.cli_instance).
+"""Dagster's local SQLite storage with its event-log connections held open and its events written by a
+thread of their own, for the runs `barometer` executes in its own process (pipelines.runs.cli_instance).
 
 Dagster's SQLite event log opens a new engine and connection for every storage call and closes it
-after, and commits with a full sync: about 6 ms an event, 4 s of a daily run's 641 events against an
-in-memory instance; with the connections held, nothing measurable (docs/benchmarks.md, "Dagster's
-fixed overhead"). Here the files and
-tables are Dagster's own (the UI, the daemon and `dagster dev` read them as before); only the
-connections differ:
+after, and commits with a full sync: about 6 ms an event, 4 s of a daily run's 641 events; storing
+them in the run's own thread still cost it about 0.8 ms an event (docs/benchmarks.md, "Dagster's fixed
+overhead"). Here the files and tables are Dagster's own (the UI, the daemon and `dagster dev` read them
+as before); only how they are written differs:
 - each shard (a run's database, and the index) keeps one engine with a small pool, the latest
   OPEN_SHARDS shards at most, so a long-lived process does not gather open files; the index's tables
   are looked up once;
 - `synchronous=NORMAL`, SQLite's setting for WAL mode (which Dagster's databases use): a commit no
   longer waits for the disk, and the database stays consistent after a crash; only a power loss can
-  undo the last commits, of run history that a rerun writes again.
+  undo the last commits, of run history that a rerun writes again;
+- an EventWriter thread stores the events in order, what queued meanwhile in one transaction per
+  shard. Every read or write waits until the events queued before it are stored, and so does a run's
+  status event (start, success, failure), so a run seen ended has all its events.
 
 It subclasses Dagster's private storage classes (pinned in requirements.lock);
 tests/pipelines/test_pipeline_dagster_storage.py fails if an upgrade changes what it overrides.
@@ -20,13 +22,17 @@ tests/pipelines/test_pipeline_dagster_storage.py fails if an upgrade changes wha
 
 from __future__ import annotations
 
+import atexit
+import queue
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import sqlalchemy as sa
+from dagster._core.events import EVENT_TYPE_TO_PIPELINE_RUN_STATUS
+from dagster._core.events.log import EventLogEntry
 from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
@@ -40,6 +46,7 @@ DAGSTER_SQLITE = ("dagster._core.storage.sqlite_storage", "DagsterSqliteStorage"
 # timeout (0): a run waits for its storage rather than fail.
 POOL_OVERFLOW = 4
 POOL_RECYCLE_SECONDS = 3600
+WRITE_BATCH = 256  # events the writer thread stores in one transaction per file, at most
 
 
 _POOLED: weakref.WeakSet = weakref.WeakSet()  # each storage is told once: telling again opens a new pool
@@ -65,18 +72,71 @@ class HeldConnectionsEventLogStorage(SqliteEventLogStorage):
         self._engines: OrderedDict[str, sa.Engine] = OrderedDict()
         self._engines_lock = threading.Lock()
         self._tables_found: set[str] = set()
+        self._writer = EventWriter(self._store_batch)
+        self._batch: dict[str, sa.Connection] | None = None  # the writer's open transactions
         super().__init__(base_dir, inst_data)
+
+    def store_event(self, event: EventLogEntry) -> None:
+        """Queue `event` for the writer thread. A run's status event (start, success, failure…) waits
+        until every event before it is stored, so a run seen ended has all its events."""
+        self._writer.put(event)
+        if event.is_dagster_event and event.dagster_event_type in EVENT_TYPE_TO_PIPELINE_RUN_STATUS:
+            self._writer.drain()
+
+    def _store_batch(self, events: Sequence[EventLogEntry]) -> None:
+        """The writer thread's: `events` in one transaction per file. If storing one fails before
+        anything is committed, they are stored again one by one as Dagster stores them, so that a bad
+        event loses only itself; the first error is raised after."""
+        committed = False
+        try:
+            with self._db_lock:
+                self._batch = {}
+                try:
+                    for event in events:
+                        super().store_event(event)
+                    for conn in self._batch.values():
+                        conn.commit()
+                        committed = True
+                finally:
+                    for conn in self._batch.values():
+                        conn.close()  # rolls back what was not committed
+                    self._batch = None
+        except Exception:
+            if committed:
+                raise
+            errors = []
+            for event in events:
+                try:
+                    super().store_event(event)
+                except Exception as error:
+                    errors.append(error)
+            if errors:
+                raise errors[0] from None
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[sa.Connection]:
+        if self._writer.is_current_thread() and self._batch is not None:
+            yield self._batch_connection(shard)  # the writer's batch: the lock is held already
+            return
+        self._writer.drain()  # a caller reads (or writes) what it stored before
         # As Dagster's: one call at a time per storage (its event watcher runs in another thread).
-        with self._db_lock:
-            engine = self._engine(shard)
-            if shard not in self._initialized_dbs:
-                self._initdb(engine)
-                self._initialized_dbs.add(shard)
-            with engine.connect() as conn, conn.begin():
-                yield conn
+        with self._db_lock, self._engine_for(shard).connect() as conn, conn.begin():
+            yield conn
+
+    def _batch_connection(self, shard: str) -> sa.Connection:
+        assert self._batch is not None
+        conn = self._batch.get(shard)
+        if conn is None:
+            conn = self._batch[shard] = self._engine_for(shard).connect()
+            conn.begin()
+        return conn
+
+    def _engine_for(self, shard: str) -> sa.Engine:
+        engine = self._engine(shard)
+        if shard not in self._initialized_dbs:
+            self._initdb(engine)
+            self._initialized_dbs.add(shard)
+        return engine
 
     def has_table(self, table_name: str) -> bool:
         """Whether the index has the table (Dagster asks before writing each asset event's tags: a new
@@ -117,11 +177,84 @@ class HeldConnectionsEventLogStorage(SqliteEventLogStorage):
             return list(self._engines)
 
     def dispose(self) -> None:
+        self._writer.close()
         with self._engines_lock:
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
         super().dispose()
+
+
+class EventWriter:
+    """A daemon thread that stores queued events in order, as many as are waiting (up to WRITE_BATCH)
+    at a time, so that a run's steps do not wait for its storage. `drain` waits until every queued
+    event is stored, and raises what storing one raised (the event is lost, as it would be without the
+    thread). Started on the first event; stopped by `close`, or drained at the interpreter's exit. Like
+    the held connections, it belongs to the process that made it: Dagster builds an instance anew from
+    its ref in each process it starts."""
+
+    def __init__(self, store_batch: Callable[[Sequence[EventLogEntry]], None]):
+        self._store_batch = store_batch
+        self._queue: queue.Queue[EventLogEntry | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._error: BaseException | None = None
+
+    def put(self, event: EventLogEntry) -> None:
+        self._raise_error()
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="barometer-dagster-event-writer", daemon=True
+                )
+                self._thread.start()
+                atexit.register(self.drain)
+        self._queue.put(event)
+
+    def is_current_thread(self) -> bool:
+        return self._thread is not None and threading.current_thread() is self._thread
+
+    def drain(self) -> None:
+        if self._thread is not None and not self.is_current_thread():
+            self._queue.join()
+        self._raise_error()
+
+    def close(self) -> None:
+        thread = self._thread
+        if thread is None:
+            return
+        atexit.unregister(self.drain)
+        self._queue.put(None)
+        thread.join()  # the thread is still `_thread` while it stores its last batch
+        with self._start_lock:
+            if self._thread is thread:
+                self._thread = None
+        self._raise_error()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < WRITE_BATCH and batch[-1] is not None:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            events = [event for event in batch if event is not None]
+            try:
+                if events:
+                    self._store_batch(events)
+            except BaseException as error:
+                self._error = self._error or error
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+            if batch[-1] is None:
+                return
+
+    def _raise_error(self) -> None:
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
 
 
 def _wal_normal_sync(dbapi_connection, _record) -> None:

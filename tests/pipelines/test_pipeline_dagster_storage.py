@@ -1,17 +1,25 @@
-"""pipelines.dagster_storage: Dagster's SQLite storage with its connections held, as `barometer` runs
-use it. Real Dagster runs on real SQLite files: what they write is what Dagster's own storage reads,
-with a few connections instead of one per storage call, a bounded number of files held open, and
-other storages left as configured."""
+"""pipelines.dagster_storage: Dagster's SQLite storage with its connections held and its events
+written by a thread of their own, as `barometer` runs use it. Real Dagster runs on real SQLite files:
+what they write is what Dagster's own storage reads, with a few connections instead of one per storage
+call, a bounded number of files held open, every event stored before a run is seen ended and before
+any read, a bad event losing only itself, and other storages left as configured."""
 
+import logging
+import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import pytest
 import sqlalchemy as sa
+from dagster._core.events import DagsterEventType
+from dagster._core.events.log import EventLogEntry
 from dagster._core.instance.ref import InstanceRef
 
 from pipelines.dagster_storage import (
     OPEN_SHARDS,
+    WRITE_BATCH,
     HeldConnectionsEventLogStorage,
     HeldConnectionsSqliteStorage,
     held_instance_ref,
@@ -144,3 +152,110 @@ def test_the_default_storage_becomes_the_held_one_on_the_same_folder(tmp_path):
     assert held.storage_data.class_name == HeldConnectionsSqliteStorage.__name__
     assert held.storage_data.config_yaml == ref.storage_data.config_yaml
     assert held._replace(storage_data=ref.storage_data) == ref  # nothing else changes
+
+
+def log_line(run_id: str, n: int) -> EventLogEntry:
+    return EventLogEntry(
+        error_info=None,
+        level=logging.INFO,
+        user_message=f"line {n}",
+        run_id=run_id,
+        timestamp=time.time(),
+        step_key=None,
+        job_name=None,
+        dagster_event=None,
+    )
+
+
+@contextmanager
+def writer_held_back(storage: HeldConnectionsEventLogStorage):
+    """Events stored inside the block queue up: the writer thread waits for the storage's lock (held
+    here) before it stores anything."""
+    with storage._db_lock:
+        yield
+
+
+def test_a_run_seen_ended_has_every_event_stored(tmp_path):
+    with held_instance(tmp_path) as writer, dg.DagsterInstance.from_config(str(tmp_path)) as reader:
+        store_batch = writer.event_log_storage._writer._store_batch
+
+        def slow_store_batch(events):  # a writer that lags behind the run
+            time.sleep(0.02)
+            store_batch(events)
+
+        writer.event_log_storage._writer._store_batch = slow_store_batch
+        result = dg.materialize(numbered_assets(), instance=writer)
+        # Dagster's own storage reads the run's events before the writing instance reads anything
+        stored = reader.get_records_for_run(result.run_id, limit=1_000).records
+        assert stored[-1].event_log_entry.dagster_event.event_type == DagsterEventType.RUN_SUCCESS
+        assert len(stored) == len(writer.all_logs(result.run_id))
+
+
+def test_a_read_sees_every_event_stored_before_it_in_order(tmp_path):
+    with held_instance(tmp_path) as instance:
+        storage = instance.event_log_storage
+        for n in range(300):
+            storage.store_event(log_line("run-a", n))
+        assert [entry.user_message for entry in instance.all_logs("run-a")] == [
+            f"line {n}" for n in range(300)
+        ]
+
+
+class Commits:
+    """Counts commits to the SQLite file of one event-log shard."""
+
+    def __init__(self, storage: HeldConnectionsEventLogStorage, shard: str):
+        self.path = storage.path_for_shard(shard)
+
+    def __enter__(self):
+        self.count = 0
+        sa.event.listen(sa.engine.Engine, "commit", self._on_commit)
+        return self
+
+    def __exit__(self, *_exc):
+        sa.event.remove(sa.engine.Engine, "commit", self._on_commit)
+
+    def _on_commit(self, conn) -> None:
+        if conn.engine.url.database == self.path:
+            self.count += 1
+
+
+def test_events_queued_meanwhile_are_stored_in_one_transaction(tmp_path):
+    with held_instance(tmp_path) as instance:
+        storage = instance.event_log_storage
+        storage.store_event(log_line("run-a", -1))  # the run's file is created
+        instance.all_logs("run-a")
+        with Commits(storage, "run-a") as commits:
+            with writer_held_back(storage):
+                for n in range(WRITE_BATCH):
+                    storage.store_event(log_line("run-a", n))
+            assert len(instance.all_logs("run-a")) == WRITE_BATCH + 1
+        # the thread took the first event before it waited, and the others as one batch
+        assert commits.count <= 2, commits.count
+
+
+def test_an_event_that_cannot_be_stored_loses_only_itself_and_is_reported(tmp_path):
+    with held_instance(tmp_path) as instance:
+        storage = instance.event_log_storage
+        with writer_held_back(storage):
+            for n in range(3):
+                storage.store_event(log_line("run-a", n))
+            storage.store_event(log_line("no-such-folder/run-b", 0))  # its file cannot be created
+            for n in range(3, 6):
+                storage.store_event(log_line("run-a", n))
+        with pytest.raises(sa.exc.OperationalError, match="unable to open database file"):
+            instance.all_logs("run-a")  # the first read after it says what went wrong
+        assert [entry.user_message for entry in instance.all_logs("run-a")] == [f"line {n}" for n in range(6)]
+
+
+def test_closing_the_instance_stores_what_was_queued_and_ends_the_thread(tmp_path):
+    before = set(threading.enumerate())
+    with held_instance(tmp_path) as instance:
+        storage = instance.event_log_storage
+        with writer_held_back(storage):
+            for n in range(100):
+                storage.store_event(log_line("run-a", n))
+        [thread] = [t for t in set(threading.enumerate()) - before if t.name.endswith("event-writer")]
+    assert not thread.is_alive()
+    with dg.DagsterInstance.from_config(str(tmp_path)) as stock:
+        assert len(stock.all_logs("run-a")) == 100
