@@ -8,7 +8,7 @@ overhead"). Here the files and tables are Dagster's own (the UI, the daemon and 
 as before); only how they are written differs:
 - each shard (a run's database, and the index) keeps one engine with a small pool, the latest
   OPEN_SHARDS shards at most, so a long-lived process does not gather open files; the index's tables
-  are looked up once;
+  and columns are looked up once (SchemaLookedUpOnce);
 - `synchronous=NORMAL`, SQLite's setting for WAL mode (which Dagster's databases use): a commit no
   longer waits for the disk, and the database stays consistent after a crash; only a power loss can
   undo the last commits, of run history that a rerun writes again;
@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from dagster._core.events import EVENT_TYPE_TO_PIPELINE_RUN_STATUS
 from dagster._core.events.log import EventLogEntry
 from dagster._core.instance.ref import InstanceRef
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
 from dagster._serdes import ConfigurableClassData
@@ -65,13 +65,31 @@ def pool_connections(storages) -> None:
         _POOLED.add(storage)
 
 
-class HeldConnectionsEventLogStorage(SqliteEventLogStorage):
+class SchemaLookedUpOnce:
+    """For a subclass of Dagster's SQL event-log storages: a table, or a column of the asset-keys table,
+    once found stays found (Dagster's migrations add them, never drop them). Dagster looks them up for
+    every asset event: a table before storing its tags, on a second connection (with PostgreSQL, a new
+    one each time: the first is busy), and the asset-keys table's columns by reading the catalog."""
+
+    def has_table(self, table_name: str) -> bool:
+        found = self.__dict__.setdefault("_tables_found", set())
+        if table_name not in found and super().has_table(table_name):
+            found.add(table_name)
+        return table_name in found
+
+    def _has_asset_key_col_on_connection(self, conn: sa.Connection, column_name: str) -> bool:
+        found = self.__dict__.setdefault("_asset_key_columns_found", set())
+        if column_name not in found and super()._has_asset_key_col_on_connection(conn, column_name):
+            found.add(column_name)
+        return column_name in found
+
+
+class HeldConnectionsEventLogStorage(SchemaLookedUpOnce, SqliteEventLogStorage):
     """SqliteEventLogStorage whose connections stay open between calls (see the module)."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, sa.Engine] = OrderedDict()
         self._engines_lock = threading.Lock()
-        self._tables_found: set[str] = set()
         self._writer = EventWriter(self._store_batch)
         self._batch: dict[str, sa.Connection] | None = None  # the writer's open transactions
         super().__init__(base_dir, inst_data)
@@ -137,19 +155,6 @@ class HeldConnectionsEventLogStorage(SqliteEventLogStorage):
             self._initdb(engine)
             self._initialized_dbs.add(shard)
         return engine
-
-    def has_table(self, table_name: str) -> bool:
-        """Whether the index has the table (Dagster asks before writing each asset event's tags: a new
-        engine a time in Dagster's). Called while the storage's lock is held, so it takes a second
-        pooled connection; a table found stays found (migrations add tables, never drop them)."""
-        if table_name in self._tables_found:
-            return True
-        engine = self._engine(INDEX_SHARD_NAME)
-        with engine.connect() as conn:
-            found = bool(engine.dialect.has_table(conn, table_name))
-        if found:
-            self._tables_found.add(table_name)
-        return found
 
     def _engine(self, shard: str) -> sa.Engine:
         with self._engines_lock:

@@ -5,6 +5,7 @@ call, a bounded number of files held open, every event stored before a run is se
 any read, a bad event losing only itself, and other storages left as configured."""
 
 import logging
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -259,3 +260,40 @@ def test_closing_the_instance_stores_what_was_queued_and_ends_the_thread(tmp_pat
     assert not thread.is_alive()
     with dg.DagsterInstance.from_config(str(tmp_path)) as stock:
         assert len(stock.all_logs("run-a")) == 100
+
+
+class CatalogQueries:
+    """Counts the schema lookups (SQLite's table_info pragmas and sqlite_master) on one SQLite file."""
+
+    LOOKUP = re.compile(r"pragma\s+(main\.)?table_x?info|sqlite_master", re.IGNORECASE)
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __enter__(self):
+        self.count = 0
+        sa.event.listen(sa.engine.Engine, "before_cursor_execute", self._on_execute)
+        return self
+
+    def __exit__(self, *_exc):
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", self._on_execute)
+
+    def _on_execute(self, conn, _cursor, statement, *_args) -> None:
+        if conn.engine.url.database == self.path and self.LOOKUP.search(statement):
+            self.count += 1
+
+
+def test_a_run_does_not_look_up_the_schema_found_before(tmp_path):
+    with held_instance(tmp_path) as instance:
+        index = instance.event_log_storage.path_for_shard("index")
+        dg.materialize(numbered_assets(), instance=instance)  # finds the index's tables and columns
+        with CatalogQueries(index) as lookups:
+            result = dg.materialize(numbered_assets(), instance=instance)
+            assert instance.fetch_materializations(dg.AssetKey("table_0"), limit=1).records[0].run_id == (
+                result.run_id
+            )
+        assert lookups.count == 0
+    # Dagster's own storage looks a table and the asset-keys table's columns up for each asset event
+    with dg.DagsterInstance.from_config(str(tmp_path)) as stock, CatalogQueries(index) as lookups:
+        dg.materialize(numbered_assets(), instance=stock)
+    assert lookups.count >= 2 * ASSETS, lookups.count

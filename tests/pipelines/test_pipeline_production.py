@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -45,7 +45,7 @@ from postgres_server import PostgresServer, postgres_server
 from sqlalchemy.pool import QueuePool
 
 from pipelines.dagster_postgres_storage import PooledPostgresStorage
-from pipelines.dagster_storage import HeldConnectionsEventLogStorage
+from pipelines.dagster_storage import HeldConnectionsEventLogStorage, SchemaLookedUpOnce
 from pipelines.definitions import build_definitions
 from pipelines.jobs import SYNC_JOB
 from pipelines.runs import PROJECT_INSTANCE_CONFIG, RunOutcome, catch_up, cli_instance, run_job
@@ -90,6 +90,7 @@ class Synced:
     sync: RunOutcome
     synced: dict[str, list[tuple]]  # the warehouse's figures after the sync (warehouse_contents)
     backfill: RunOutcome | None = None
+    backfill_sessions: int | None = None  # PostgreSQL sessions opened during the backfill's run
 
 
 @pytest.fixture(scope="module")
@@ -135,8 +136,17 @@ def box() -> Iterator[Sandbox]:
         yield sandbox
 
 
-def sync(box, reporting_file, instance: dg.DagsterInstance, warehouse: Path, *, backfill: bool) -> Synced:
-    """`barometer sync`, then (`backfill`) `barometer backfill` over BACKFILL, recorded in `instance`."""
+def sync(
+    box,
+    reporting_file,
+    instance: dg.DagsterInstance,
+    warehouse: Path,
+    *,
+    backfill: bool,
+    sessions: Callable[[], int] | None = None,
+) -> Synced:
+    """`barometer sync`, then (`backfill`) `barometer backfill` over BACKFILL, recorded in `instance`,
+    counting the database `sessions` the backfill's run opens."""
     with sandbox_environment(box):
         defs = definitions_on(SETTINGS, warehouse, reporting_file)
         synced = catch_up(defs, instance=instance)
@@ -145,9 +155,11 @@ def sync(box, reporting_file, instance: dg.DagsterInstance, warehouse: Path, *, 
         if not backfill:
             return Synced(warehouse, synced, figures)
         days = day_range(SETTINGS, *BACKFILL, now=datetime.now(UTC))
+        before = sessions() if sessions else 0
         backfilled = run_job(defs, SYNC_JOB, instance=instance, days=days)
+        opened = sessions() - before if sessions else None
         assert backfilled.success, backfilled.failures
-        return Synced(warehouse, synced, figures, backfilled)
+        return Synced(warehouse, synced, figures, backfilled, opened)
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +176,14 @@ def on_sqlite(box, reporting_file, tmp_path_factory) -> Synced:
 def on_postgres(storage, box, reporting_file, tmp_path_factory) -> Synced:
     home = tmp_path_factory.mktemp("postgres_home")
     with postgres_instance(storage, home) as instance:
-        return sync(box, reporting_file, instance, home / "warehouse.duckdb", backfill=True)
+        return sync(
+            box,
+            reporting_file,
+            instance,
+            home / "warehouse.duckdb",
+            backfill=True,
+            sessions=lambda: sessions(storage),
+        )
 
 
 def warehouse_contents(path: Path) -> dict[str, list[tuple]]:
@@ -207,6 +226,8 @@ def test_postgres_holds_the_runs_materializations_check_evaluations_and_pool(sto
         assert isinstance(instance.run_coordinator, QueuedRunCoordinator)
         # `barometer` holds a pool of connections for the run, not one per storage call (NullPool)
         assert isinstance(instance.event_log_storage._engine.pool, QueuePool)
+        # and looks the schema up once (pipelines.dagster_storage.SchemaLookedUpOnce)
+        assert isinstance(instance.event_log_storage, SchemaLookedUpOnce)
         for run_id, outcome in runs.items():
             run = instance.get_run_by_id(run_id)
             assert run.status == dg.DagsterRunStatus.SUCCESS
@@ -221,6 +242,9 @@ def test_postgres_holds_the_runs_materializations_check_evaluations_and_pool(sto
             ).records
             assert len(evaluations) == len(outcome.checks) > 0
         assert instance.get_run_by_id(on_postgres.backfill.run_id).tags[WINDOW_TAG] == " … ".join(BACKFILL)
+        # the backfill's run on the pooled connections: 1 session here; each asset event's table lookup
+        # on a new connection (dagster-postgres's own event log) made it 74
+        assert on_postgres.backfill_sessions <= 5, on_postgres.backfill_sessions
         # the warehouse pool (default limit 1), its slots claimed and freed in PostgreSQL
         pool = instance.event_log_storage.get_concurrency_info("warehouse")
         assert pool.slot_count == 1
@@ -365,7 +389,8 @@ def test_the_daemon_runs_the_daily_schedule_through_the_run_queue(
         ]
         assert [event for event in events if event in order] == order
         # the run worker and the daemon pooled their connections (pipelines.dagster_postgres_storage):
-        # about 130 sessions here, most of them the daemon's polling; dagster-postgres's default opens
+        # 59 sessions here, most of them the daemon's polling (130 before the event log looked its schema
+        # up once: SchemaLookedUpOnce); dagster-postgres's default opens
         # one per storage call, 2,238 for the same run with `storage: postgres`
         assert sessions_during < len(events), (sessions_during, len(events))
         assert {"SCHEDULER", "QUEUED_RUN_COORDINATOR", "MONITORING"} <= set(heartbeats)
