@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pipelines.collector import loading_for_one_run
+from pipelines.collector import loading_for_one_run, own_process
 from pipelines.report.writer import DEFAULT_WEEKS, MAX_WEEKS
 
 if TYPE_CHECKING:  # the sandbox is imported only by the commands that serve it (`sandbox`, `demo`)
@@ -25,6 +25,13 @@ if TYPE_CHECKING:  # the sandbox is imported only by the commands that serve it 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Barometer: sales activity against results, from Salesforce and HubSpot into DuckDB KPI marts."""
+
+
+def run() -> None:
+    """The `barometer` console script: `main` in a process of its own, whose garbage collector the
+    one-run commands may tune (pipelines.collector)."""
+    own_process()
+    main()
 
 
 def _parse_end(value: str | None) -> datetime | None:

@@ -10,7 +10,9 @@ final collections walk them once more just before the process ends anyway (docs/
 - what they left is then frozen (gc.freeze): later collections skip it, while the run's own objects are
   collected as usual. The garbage the load itself made (about 19,000 objects, a few MB) stays with it;
 - at exit, after the other exit handlers (which close what they hold), everything left is frozen too.
-Long-lived processes (`barometer sandbox`, Dagster's daemon and webserver) keep Python's defaults.
+Only in the process the `barometer` console script started (pipelines.cli.run calls `own_process`):
+a process that calls the commands among other work (the tests, a user's script) keeps its collector as
+it is, as do long-lived processes (`barometer sandbox`, Dagster's daemon and webserver).
 """
 
 from __future__ import annotations
@@ -21,11 +23,22 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+_own_process = False
+
+
+def own_process() -> None:
+    """This process runs one `barometer` command and exits: loading_for_one_run may tune its collector."""
+    global _own_process
+    _own_process = True
+
 
 @contextmanager
 def loading_for_one_run() -> Iterator[None]:
     """The block loads what the process keeps until it exits: no collections inside, its objects
-    frozen after, and the interpreter's final collections skipped."""
+    frozen after, and the interpreter's final collections skipped (if `own_process` was called)."""
+    if not _own_process:
+        yield
+        return
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -206,7 +206,7 @@ class EventWriter:
         self._error: BaseException | None = None
 
     def put(self, event: EventLogEntry) -> None:
-        self._raise_error()
+        """Queue `event`, then raise what storing an earlier one raised, if anything did."""
         with self._start_lock:
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -215,12 +215,17 @@ class EventWriter:
                 self._thread.start()
                 atexit.register(self.drain)
         self._queue.put(event)
+        self._raise_error()
 
     def is_current_thread(self) -> bool:
         return self._thread is not None and threading.current_thread() is self._thread
 
     def drain(self) -> None:
-        if self._thread is not None and not self.is_current_thread():
+        """Wait until every queued event is stored, then raise what storing one raised, if anything
+        did. Nothing in the writer thread itself, which stores them."""
+        if self.is_current_thread():
+            return
+        if self._thread is not None:
             self._queue.join()
         self._raise_error()
 

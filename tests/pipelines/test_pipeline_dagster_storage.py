@@ -21,6 +21,7 @@ from dagster._core.instance.ref import InstanceRef
 from pipelines.dagster_storage import (
     OPEN_SHARDS,
     WRITE_BATCH,
+    EventWriter,
     HeldConnectionsEventLogStorage,
     HeldConnectionsSqliteStorage,
     held_instance_ref,
@@ -247,6 +248,25 @@ def test_an_event_that_cannot_be_stored_loses_only_itself_and_is_reported(tmp_pa
         with pytest.raises(sa.exc.OperationalError, match="unable to open database file"):
             instance.all_logs("run-a")  # the first read after it says what went wrong
         assert [entry.user_message for entry in instance.all_logs("run-a")] == [f"line {n}" for n in range(6)]
+
+
+def test_the_event_queued_after_a_failed_one_is_stored_and_the_failure_reported():
+    stored = []
+
+    def store_batch(events):
+        for event in events:
+            if event.user_message == "line 0":
+                raise ValueError("cannot store line 0")
+            stored.append(event.user_message)
+
+    writer = EventWriter(store_batch)
+    writer.put(log_line("run-a", 0))
+    writer._queue.join()  # the thread is done with it (drain would report the failure)
+    with pytest.raises(ValueError, match="cannot store line 0"):
+        writer.put(log_line("run-a", 1))  # queued, then the earlier failure raised
+    writer.drain()  # reported once
+    assert stored == ["line 1"]
+    writer.close()
 
 
 def test_closing_the_instance_stores_what_was_queued_and_ends_the_thread(tmp_path):
