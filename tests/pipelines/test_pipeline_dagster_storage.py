@@ -8,6 +8,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -49,34 +50,45 @@ def held_instance(home: Path) -> dg.DagsterInstance:
     return dg.DagsterInstance.from_ref(held_instance_ref(str(home), "dagster.yaml"))
 
 
-class EventLogConnects:
-    """Counts new SQLite connections to the event log's files (history/runs/*.db: a run's events, the
-    index) while it is open; the run storage (history/runs.db) is Dagster's own, one connection a call."""
+class EngineEvents:
+    """Counts the SQLAlchemy engine events `name` (of any engine) that `matches` accepts, inside the
+    block; `matches` gets the event's arguments."""
 
-    def __init__(self, home: Path):
-        self.folder = home / "history" / "runs"
+    def __init__(self, name: str, matches: Callable[..., bool]):
+        self.name, self.matches = name, matches
 
     def __enter__(self):
         self.count = 0
-        sa.event.listen(sa.engine.Engine, "connect", self._on_connect)
+        sa.event.listen(sa.engine.Engine, self.name, self._on_event)
         return self
 
     def __exit__(self, *_exc):
-        sa.event.remove(sa.engine.Engine, "connect", self._on_connect)
+        sa.event.remove(sa.engine.Engine, self.name, self._on_event)
 
-    def _on_connect(self, dbapi_connection, _record) -> None:
-        if not type(dbapi_connection).__module__.startswith("sqlite3"):
-            return  # DuckDB's
-        [(_seq, _name, path)] = dbapi_connection.execute("pragma database_list").fetchall()
-        if Path(path).parent == self.folder:
+    def _on_event(self, *args) -> None:
+        if self.matches(*args):
             self.count += 1
+
+
+def event_log_connects(home: Path) -> EngineEvents:
+    """New SQLite connections to the event log's files (history/runs/*.db: a run's events, the index);
+    the run storage (history/runs.db) is Dagster's own, one connection a call."""
+    folder = home / "history" / "runs"
+
+    def in_folder(dbapi_connection, _record) -> bool:
+        if not type(dbapi_connection).__module__.startswith("sqlite3"):
+            return False  # DuckDB's
+        [(_seq, _name, path)] = dbapi_connection.execute("pragma database_list").fetchall()
+        return Path(path).parent == folder
+
+    return EngineEvents("connect", in_folder)
 
 
 def test_runs_on_held_connections_are_what_dagsters_own_storage_reads(tmp_path):
     with held_instance(tmp_path) as instance:
         assert isinstance(instance.event_log_storage, HeldConnectionsEventLogStorage)
         assert instance.event_log_storage.has_table("asset_check_executions")
-        with EventLogConnects(tmp_path) as connects:
+        with event_log_connects(tmp_path) as connects:
             result = dg.materialize(numbered_assets(), instance=instance)
         assert result.success
         events = instance.get_records_for_run(result.run_id, limit=1_000).records
@@ -203,23 +215,10 @@ def test_a_read_sees_every_event_stored_before_it_in_order(tmp_path):
         ]
 
 
-class Commits:
-    """Counts commits to the SQLite file of one event-log shard."""
-
-    def __init__(self, storage: HeldConnectionsEventLogStorage, shard: str):
-        self.path = storage.path_for_shard(shard)
-
-    def __enter__(self):
-        self.count = 0
-        sa.event.listen(sa.engine.Engine, "commit", self._on_commit)
-        return self
-
-    def __exit__(self, *_exc):
-        sa.event.remove(sa.engine.Engine, "commit", self._on_commit)
-
-    def _on_commit(self, conn) -> None:
-        if conn.engine.url.database == self.path:
-            self.count += 1
+def commits_to(storage: HeldConnectionsEventLogStorage, shard: str) -> EngineEvents:
+    """Commits to the SQLite file of one event-log shard."""
+    path = storage.path_for_shard(shard)
+    return EngineEvents("commit", lambda conn: conn.engine.url.database == path)
 
 
 def test_events_queued_meanwhile_are_stored_in_one_transaction(tmp_path):
@@ -227,7 +226,7 @@ def test_events_queued_meanwhile_are_stored_in_one_transaction(tmp_path):
         storage = instance.event_log_storage
         storage.store_event(log_line("run-a", -1))  # the run's file is created
         instance.all_logs("run-a")
-        with Commits(storage, "run-a") as commits:
+        with commits_to(storage, "run-a") as commits:
             with writer_held_back(storage):
                 for n in range(WRITE_BATCH):
                     storage.store_event(log_line("run-a", n))
@@ -282,38 +281,30 @@ def test_closing_the_instance_stores_what_was_queued_and_ends_the_thread(tmp_pat
         assert len(stock.all_logs("run-a")) == 100
 
 
-class CatalogQueries:
-    """Counts the schema lookups (SQLite's table_info pragmas and sqlite_master) on one SQLite file."""
+SCHEMA_LOOKUP = re.compile(r"pragma\s+(main\.)?table_x?info|sqlite_master", re.IGNORECASE)
 
-    LOOKUP = re.compile(r"pragma\s+(main\.)?table_x?info|sqlite_master", re.IGNORECASE)
 
-    def __init__(self, path: str):
-        self.path = path
-
-    def __enter__(self):
-        self.count = 0
-        sa.event.listen(sa.engine.Engine, "before_cursor_execute", self._on_execute)
-        return self
-
-    def __exit__(self, *_exc):
-        sa.event.remove(sa.engine.Engine, "before_cursor_execute", self._on_execute)
-
-    def _on_execute(self, conn, _cursor, statement, *_args) -> None:
-        if conn.engine.url.database == self.path and self.LOOKUP.search(statement):
-            self.count += 1
+def schema_lookups(path: str) -> EngineEvents:
+    """Schema lookups (SQLite's table_info pragmas and sqlite_master) on one SQLite file."""
+    return EngineEvents(
+        "before_cursor_execute",
+        lambda conn, _cursor, statement, *_rest: (
+            conn.engine.url.database == path and SCHEMA_LOOKUP.search(statement) is not None
+        ),
+    )
 
 
 def test_a_run_does_not_look_up_the_schema_found_before(tmp_path):
     with held_instance(tmp_path) as instance:
         index = instance.event_log_storage.path_for_shard("index")
         dg.materialize(numbered_assets(), instance=instance)  # finds the index's tables and columns
-        with CatalogQueries(index) as lookups:
+        with schema_lookups(index) as lookups:
             result = dg.materialize(numbered_assets(), instance=instance)
             assert instance.fetch_materializations(dg.AssetKey("table_0"), limit=1).records[0].run_id == (
                 result.run_id
             )
         assert lookups.count == 0
     # Dagster's own storage looks a table and the asset-keys table's columns up for each asset event
-    with dg.DagsterInstance.from_config(str(tmp_path)) as stock, CatalogQueries(index) as lookups:
+    with dg.DagsterInstance.from_config(str(tmp_path)) as stock, schema_lookups(index) as lookups:
         dg.materialize(numbered_assets(), instance=stock)
     assert lookups.count >= 2 * ASSETS, lookups.count
